@@ -1,0 +1,1 @@
+"""Pure business rules: no I/O, never reads the clock (callers pass ``now``)."""

@@ -1,0 +1,117 @@
+"""What an import or the API hands to ingestion: plain, validated values, no I/O.
+
+Each record names where it came from (``source``) and its id there (``external_id``); together they
+make a replayed batch harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class StageEntry:
+    """A stage a lead entered at a moment, as another tool recorded it."""
+
+    stage: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRecord:
+    source: str
+    external_id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    employees: int | None = None
+    annual_revenue: float | None = None
+    phone: str | None = None
+    lead_source: str | None = None
+    campaign: str | None = None
+    owner: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    created_at: datetime | None = None
+    converted: bool | None = None
+    stage_history: tuple[StageEntry, ...] = ()
+    flags: tuple[str, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointRecord:
+    """A marketing event. ``lead_email`` or ``lead_external_id`` names the person."""
+
+    source: str
+    external_id: str
+    type: str
+    occurred_at: datetime
+    lead_email: str | None = None
+    lead_external_id: str | None = None
+    channel: str | None = None
+    campaign: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """A sales activity: call, e-mail, meeting, with its outcome."""
+
+    source: str
+    external_id: str
+    type: str
+    occurred_at: datetime
+    lead_email: str | None = None
+    lead_external_id: str | None = None
+    user: str | None = None
+    outcome: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityRecord:
+    source: str
+    external_id: str
+    name: str | None = None
+    account: str | None = None
+    amount: float | None = None
+    stage: str | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    won: bool | None = None
+    lost_reason: str | None = None
+    owner: str | None = None
+    product: str | None = None
+    contact_emails: tuple[str, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendRecord:
+    """What a campaign cost on one day."""
+
+    campaign: str
+    day: date
+    amount: float
+    channel: str | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row that could not be used, and why: enough to find and fix it."""
+
+    file: str
+    row: int
+    field: str
+    reason: str
+    value: str = ""

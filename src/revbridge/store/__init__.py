@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories, bulk writers and Alembic migrations."""

@@ -1,0 +1,321 @@
+"""The tables, as SQLAlchemy 2 mapped rows. Row classes end in ``Row``: a ``LeadRow`` is never a domain lead.
+
+Datetimes are aware UTC in Python and UTC at rest. Append-only tables (touchpoints, activities,
+stage_transitions, feedback) are never updated by the application; replays are absorbed by the unique
+(source, external_id) keys.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps naive text; we add the zone back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: RevBridge stores aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: Json, date: sa.Date()}
+
+
+metadata = Base.metadata
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # marketing | sales | admin
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    role: Mapped[str] = mapped_column(sa.String(20))  # admin | marketing | sales | viewer
+    active: Mapped[bool] = mapped_column(default=True)
+    away: Mapped[bool] = mapped_column(default=False)
+    capacity: Mapped[int | None]
+    territory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class QuotaRow(Base):
+    __tablename__ = "quotas"
+    __table_args__ = (sa.UniqueConstraint("user_id", "period_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    amount: Mapped[float] = mapped_column(sa.Double())
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    normalised_name: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
+    industry: Mapped[str | None] = mapped_column(sa.String(200))
+    country: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    employees: Mapped[int | None]
+    annual_revenue: Mapped[float | None] = mapped_column(sa.Double())
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class CampaignRow(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    channel: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class CampaignSpendRow(Base):
+    __tablename__ = "campaign_spend"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "day", "source"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    day: Mapped[date]
+    amount: Mapped[float] = mapped_column(sa.Double())
+    source: Mapped[str] = mapped_column(sa.String(50))
+
+
+class LeadRow(Base):
+    __tablename__ = "leads"
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320), unique=True)
+    first_name: Mapped[str | None] = mapped_column(sa.String(200))
+    last_name: Mapped[str | None] = mapped_column(sa.String(200))
+    company: Mapped[str | None] = mapped_column(sa.String(300))
+    job_title: Mapped[str | None] = mapped_column(sa.String(300))
+    industry: Mapped[str | None] = mapped_column(sa.String(200))
+    country: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    city: Mapped[str | None] = mapped_column(sa.String(200))
+    employees: Mapped[int | None]
+    annual_revenue: Mapped[float | None] = mapped_column(sa.Double())
+    phone: Mapped[str | None] = mapped_column(sa.String(100))
+    lead_source: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(50), index=True)
+    status: Mapped[str | None] = mapped_column(sa.String(100))
+    stage_changed_at: Mapped[datetime | None]
+    fit_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
+    engagement_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
+    engagement_ref_at: Mapped[datetime | None]
+    predicted: Mapped[float | None] = mapped_column(sa.Double())
+    recycle_count: Mapped[int] = mapped_column(default=0)
+    converted: Mapped[bool | None]  # a known outcome brought by an import
+    flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class TouchpointRow(Base):
+    __tablename__ = "touchpoints"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.Index("ix_touchpoints_lead_occurred", "lead_id", "occurred_at"),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
+    source: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(100))
+    channel: Mapped[str | None] = mapped_column(sa.String(100))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class ActivityRow(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.Index("ix_activities_lead_occurred", "lead_id", "occurred_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(50))  # call | email | meeting | ...
+    outcome: Mapped[str | None] = mapped_column(sa.String(100))
+    occurred_at: Mapped[datetime]
+    properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+class OpportunityRow(Base):
+    __tablename__ = "opportunities"
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str | None] = mapped_column(sa.String(300))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    amount: Mapped[float | None] = mapped_column(sa.Double())
+    stage: Mapped[str | None] = mapped_column(sa.String(100))
+    product: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    won: Mapped[bool | None]
+    lost_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class OpportunityContactRow(Base):
+    __tablename__ = "opportunity_contacts"
+    opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id"), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), primary_key=True)
+    role: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class SlaVersionRow(Base):
+    __tablename__ = "sla_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    text: Mapped[str] = mapped_column(sa.Text())
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    effective_from: Mapped[datetime]
+    signed_by: Mapped[dict[str, Any]] = mapped_column(default=dict)  # team -> person
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class StageTransitionRow(Base):
+    __tablename__ = "stage_transitions"
+    __table_args__ = (sa.Index("ix_stage_transitions_lead_at", "lead_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
+    from_stage: Mapped[str | None] = mapped_column(sa.String(50))
+    to_stage: Mapped[str] = mapped_column(sa.String(50))
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(320))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    sla_version: Mapped[int | None]
+    source: Mapped[str] = mapped_column(sa.String(50))  # engine | import:hubspot | ...
+
+
+class ObligationRow(Base):
+    __tablename__ = "obligations"
+    __table_args__ = (sa.Index("ix_obligations_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))  # accept | first_touch | attempts
+    team: Mapped[str] = mapped_column(sa.String(20))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open | met | breached | cancelled
+    closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    required_count: Mapped[int] = mapped_column(default=1)
+    sla_version: Mapped[int | None]
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    verdict: Mapped[str] = mapped_column(sa.String(20))  # accept | reject
+    reason: Mapped[str | None] = mapped_column(sa.String(100))
+    rating: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(sa.Text())
+    at: Mapped[datetime]
+    sla_version: Mapped[int | None]
+    dispute_note: Mapped[str | None] = mapped_column(sa.Text())
+    disputed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    disputed_at: Mapped[datetime | None]
+    dispute_outcome: Mapped[str | None] = mapped_column(sa.String(20))
+
+
+class GoalRow(Base):
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    metric: Mapped[str] = mapped_column(sa.String(100))
+    target: Mapped[float] = mapped_column(sa.Double())
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    teams: Mapped[str] = mapped_column(sa.String(100))  # "marketing,sales"
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=_now)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text())
+
+
+class ImportRunRow(Base):
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    file: Mapped[str] = mapped_column(sa.String(1000))
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(20), default="running")  # running | done | failed
