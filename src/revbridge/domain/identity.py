@@ -7,10 +7,31 @@ import re
 # Mailbox providers: an address here says nothing about the person's employer.
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
-        "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
-        "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru",
-        "zoho.com", "qq.com", "163.com", "rediffmail.com", "fastmail.com",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "zoho.com",
+        "qq.com",
+        "163.com",
+        "rediffmail.com",
+        "fastmail.com",
     }
 )
 

@@ -57,6 +57,7 @@ class TouchpointRecord:
     occurred_at: datetime
     lead_email: str | None = None
     lead_external_id: str | None = None
+    lead_source: str | None = None  # where lead_external_id comes from; default: this record's source
     channel: str | None = None
     campaign: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
@@ -72,6 +73,7 @@ class ActivityRecord:
     occurred_at: datetime
     lead_email: str | None = None
     lead_external_id: str | None = None
+    lead_source: str | None = None
     user: str | None = None
     outcome: str | None = None
     properties: dict[str, Any] = field(default_factory=dict)
@@ -115,3 +117,33 @@ class Reject:
     field: str
     reason: str
     value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A company, as a CRM knows it."""
+
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    region: str | None = None
+    employees: int | None = None
+    annual_revenue: float | None = None
+    owner: str | None = None
+    parent: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A person on a team, with the team's kind (marketing, sales, admin)."""
+
+    name: str
+    team: str
+    team_kind: str = "sales"
+    email: str | None = None
+    role: str | None = None
+    manager: str | None = None
+    region: str | None = None
+    capacity: int | None = None

@@ -1,0 +1,1 @@
+"""The ``revbridge`` command line: parses input, calls one service, formats the output."""

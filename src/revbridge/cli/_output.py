@@ -1,0 +1,125 @@
+"""One place for how the CLI prints: tables, JSON or CSV on stdout; errors on stderr with exit codes.
+
+Exit codes: 0 success, 1 failure, 2 bad input (a wrong SLA file, mapping or import file).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from revbridge.domain.errors import InvalidInput, RevBridgeError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", help="How to print the result: a table for people, json or csv for tools."
+    ),
+]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_jsonable, indent=2) + "\n")
+
+
+def emit_summary(data: Mapping[str, Any], fmt: OutputFormat, *, title: str | None = None) -> None:
+    """A flat summary (counts, figures) as a two-column table, a JSON object or one CSV row."""
+    if fmt is OutputFormat.json:
+        emit_json(dict(data))
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(list(data))
+        writer.writerow([_cell(v) for v in data.values()])
+    else:
+        table = Table(title=title, show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        for key, value in data.items():
+            table.add_row(key.replace("_", " "), _cell(value))
+        console.print(table)
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: OutputFormat,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
+    """A listing as a table, a JSON array of objects, or CSV with a header."""
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    if fmt is OutputFormat.json:
+        emit_json([{c: row.get(c) for c in cols} for row in rows])
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(cols)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in cols])
+    else:
+        table = Table(title=title, title_justify="left")
+        for c in cols:
+            table.add_column(c.replace("_", " "))
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in cols))
+        console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_error(exc: Exception) -> None:
+    err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False)
+
+
+def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    """Turn RevBridge errors into a message on stderr and an exit code; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except InvalidInput as exc:
+            _print_error(exc)
+            raise typer.Exit(2) from exc
+        except RevBridgeError as exc:
+            _print_error(exc)
+            raise typer.Exit(1) from exc
+
+    return wrapper

@@ -1,0 +1,58 @@
+"""``revbridge``: the command line both teams share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from revbridge import __version__, bootstrap
+from revbridge.cli._output import FormatOption, OutputFormat, emit_summary, handles_errors
+from revbridge.services.schema import init_database
+
+app = typer.Typer(
+    name="revbridge",
+    help="RevBridge: one record of every lead's journey, the marketing-sales SLA as code, "
+    "and the numbers both teams trust.\n\nThe database is REVBRIDGE_DATABASE_URL "
+    "(default: revbridge.db, a SQLite file in this folder).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="REVBRIDGE_DATABASE_URL",
+        help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
+    ),
+]
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+@handles_errors
+def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Create the database, or upgrade it to this version's schema. Safe to run again."""
+    revision = init_database(bootstrap.engine(database))
+    emit_summary({"database": bootstrap.engine(database).url.render_as_string(), "schema": revision}, fmt)
+
+
+def _register() -> None:
+    """Add the command groups; each lives in its own module."""
+    from revbridge.cli import demo, imports, sla
+
+    app.add_typer(sla.app, name="sla")
+    app.add_typer(imports.app, name="import")
+    app.command(name="demo")(demo.demo)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Importers for the tools teams already use (HubSpot, Salesforce, generic CSV) and outbound senders."""

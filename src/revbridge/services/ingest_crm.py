@@ -1,0 +1,230 @@
+"""Adding the sales side's records: accounts, users and teams, opportunities, and campaign spend.
+
+Each is an upsert on its natural key, so a replayed batch counts only duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from revbridge.domain.accounts import AccountIndex
+from revbridge.domain.identity import normalise_company
+from revbridge.domain.records import AccountRecord, OpportunityRecord, SpendRecord, UserRecord
+from revbridge.services.ingest_leads import IngestCounts
+from revbridge.store import repositories as repo
+from revbridge.store.tables import (
+    AccountRow,
+    CampaignSpendRow,
+    OpportunityContactRow,
+    OpportunityRow,
+    UserRow,
+)
+
+
+def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values: dict[str, Any]) -> str:
+    """Insert, update or leave a row; returns which of created / updated / duplicate happened."""
+    if stored is None:
+        conn.execute(sa.insert(table), values)
+        return "created"
+    changes = {k: v for k, v in values.items() if stored.get(k) != v and k != "properties"}
+    if "properties" in values:
+        merged = {**(stored.get("properties") or {}), **values["properties"]}
+        if merged != (stored.get("properties") or {}):
+            changes["properties"] = merged
+    if not changes:
+        return "duplicate"
+    conn.execute(sa.update(table).where(table.c.id == stored["id"]).values(**changes))
+    return "updated"
+
+
+def _count(counts: IngestCounts, outcome: str) -> None:
+    setattr(counts, outcome, getattr(counts, outcome) + 1)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", ".", text.lower()).strip(".")
+
+
+def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: datetime) -> IngestCounts:
+    counts = IngestCounts()
+    table = AccountRow.__table__
+    with engine.begin() as conn:
+        users = repo.find_users(conn)
+        for record in records:
+            normalised = normalise_company(record.name)
+            query = sa.select(table).where(
+                (table.c.normalised_name == normalised)
+                | ((table.c.domain == record.domain) if record.domain else sa.false())
+            )
+            found = conn.execute(query).first()
+            values = {
+                "name": record.name,
+                "normalised_name": normalised,
+                "domain": record.domain,
+                "industry": record.industry,
+                "country": record.country,
+                "region": record.region,
+                "employees": record.employees,
+                "annual_revenue": record.annual_revenue,
+                "owner_id": users.get(record.owner.lower()) if record.owner else None,
+                "properties": {**record.properties, **({"parent": record.parent} if record.parent else {})},
+            }
+            values = {k: v for k, v in values.items() if v is not None}
+            if found is None:
+                values["created_at"] = now
+            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+    return counts
+
+
+def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime) -> IngestCounts:
+    """People and their teams. A person without an e-mail gets name@team.invalid as a stand-in."""
+    counts = IngestCounts()
+    table = UserRow.__table__
+    with engine.begin() as conn:
+        for record in records:
+            team_id = repo.get_or_create_team(conn, record.team, record.team_kind)
+            email = (record.email or f"{_slug(record.name)}@{_slug(record.team)}.invalid").lower()
+            found = conn.execute(sa.select(table).where(table.c.email == email)).first()
+            values: dict[str, Any] = {
+                "email": email,
+                "name": record.name,
+                "team_id": team_id,
+                "role": record.role or record.team_kind,
+                "capacity": record.capacity,
+                "territory": {"region": record.region} if record.region else {},
+            }
+            values = {k: v for k, v in values.items() if v is not None}
+            if found is None:
+                values["created_at"] = now
+            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+    return counts
+
+
+class OpportunityIngestor:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._accounts: AccountIndex | None = None
+
+    def ingest(self, records: Sequence[OpportunityRecord], *, now: datetime) -> IngestCounts:
+        counts = IngestCounts()
+        table = OpportunityRow.__table__
+        with self.engine.begin() as conn:
+            users = repo.find_users(conn)
+            accounts = self._index(conn)
+            for record in records:
+                account_id = None
+                if record.account:
+                    match = accounts.match(None, record.account)
+                    if match is None:
+                        account_id = repo.insert_account(
+                            conn,
+                            {
+                                "name": record.account,
+                                "normalised_name": normalise_company(record.account),
+                                "properties": {},
+                                "created_at": now,
+                            },
+                        )
+                        accounts.add(account_id, record.account, None)
+                    else:
+                        account_id = match.account_id
+                properties = dict(record.properties)
+                owner_id = None
+                if record.owner:
+                    owner_id = users.get(record.owner.lower())
+                    if owner_id is None:
+                        properties["owner"] = record.owner
+                values: dict[str, Any] = {
+                    "source": record.source,
+                    "external_id": record.external_id,
+                    "name": record.name,
+                    "account_id": account_id,
+                    "owner_id": owner_id,
+                    "amount": record.amount,
+                    "stage": record.stage,
+                    "product": record.product,
+                    "created_at": record.created_at,
+                    "closed_at": record.closed_at,
+                    "won": record.won,
+                    "lost_reason": record.lost_reason,
+                    "properties": properties,
+                }
+                found = conn.execute(
+                    sa.select(table).where(
+                        (table.c.source == record.source) & (table.c.external_id == record.external_id)
+                    )
+                ).first()
+                outcome = _upsert(conn, table, dict(found._mapping) if found else None, values)
+                if outcome != "duplicate":
+                    conn.execute(
+                        sa.update(table)
+                        .where(
+                            (table.c.source == record.source) & (table.c.external_id == record.external_id)
+                        )
+                        .values(updated_at=now)
+                    )
+                _count(counts, outcome)
+                if record.contact_emails:
+                    self._link_contacts(conn, record)
+        return counts
+
+    def _index(self, conn: Connection) -> AccountIndex:
+        if self._accounts is None:
+            self._accounts = AccountIndex()
+            for account_id, name, domain in repo.list_account_keys(conn):
+                self._accounts.add(account_id, name, domain)
+        return self._accounts
+
+    def _link_contacts(self, conn: Connection, record: OpportunityRecord) -> None:
+        opp_id = conn.execute(
+            sa.select(OpportunityRow.id).where(
+                (OpportunityRow.source == record.source) & (OpportunityRow.external_id == record.external_id)
+            )
+        ).scalar_one()
+        lead_ids = repo.find_lead_ids_by_email(conn, list(record.contact_emails))
+        linked = set(
+            conn.execute(
+                sa.select(OpportunityContactRow.lead_id).where(OpportunityContactRow.opportunity_id == opp_id)
+            ).scalars()
+        )
+        new = [
+            {"opportunity_id": opp_id, "lead_id": i, "role": None}
+            for i in lead_ids.values()
+            if i not in linked
+        ]
+        if new:
+            conn.execute(sa.insert(OpportunityContactRow), new)
+
+
+def ingest_spend(
+    engine: Engine, records: Sequence[SpendRecord], *, campaigns: dict[str, int] | None = None
+) -> IngestCounts:
+    """Spend per campaign and day; the latest figure for a (campaign, day, source) replaces the last."""
+    counts = IngestCounts()
+    known = campaigns if campaigns is not None else {}
+    table = CampaignSpendRow.__table__
+    with engine.begin() as conn:
+        ids = repo.get_or_create_campaigns(conn, {r.campaign: r.channel for r in records}, known)
+        for record in records:
+            campaign_id = ids[record.campaign]
+            found = conn.execute(
+                sa.select(table).where(
+                    (table.c.campaign_id == campaign_id)
+                    & (table.c.day == record.day)
+                    & (table.c.source == record.source)
+                )
+            ).first()
+            values = {
+                "campaign_id": campaign_id,
+                "day": record.day,
+                "amount": record.amount,
+                "source": record.source,
+            }
+            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+    return counts

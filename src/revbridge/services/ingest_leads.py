@@ -1,0 +1,295 @@
+"""Adding and updating leads: deduplicated by normalised e-mail, matched to accounts, history kept.
+
+A batch is one transaction. Replaying a batch changes nothing: every row counts as a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from revbridge.domain.accounts import AccountIndex
+from revbridge.domain.identity import email_domain, normalise_company
+from revbridge.domain.records import LeadRecord
+from revbridge.store import repositories as repo
+from revbridge.store.tables import LeadRow, StageTransitionRow
+
+# LeadRecord fields stored as lead columns of the same name.
+_PLAIN_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "industry",
+    "country",
+    "region",
+    "city",
+    "employees",
+    "annual_revenue",
+    "phone",
+    "lead_source",
+    "status",
+    "converted",
+)
+
+
+@dataclass
+class IngestCounts:
+    created: int = 0
+    updated: int = 0
+    duplicate: int = 0
+
+    def add(self, other: IngestCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.duplicate += other.duplicate
+
+
+@dataclass
+class _Caches:
+    accounts: AccountIndex | None = None
+    campaigns: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] | None = None
+
+
+class LeadIngestor:
+    """Ingests batches of leads for one import run, keeping its look-ups warm between batches."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._caches = _Caches()
+
+    def ingest(self, records: Sequence[LeadRecord], *, now: datetime) -> IngestCounts:
+        with self.engine.begin() as conn:
+            return self._ingest(conn, records, now)
+
+    # -- one transaction -------------------------------------------------------------------------
+    def _ingest(self, conn: Connection, records: Sequence[LeadRecord], now: datetime) -> IngestCounts:
+        counts = IngestCounts()
+        if not records:
+            return counts
+        accounts = self._accounts(conn)
+        users = self._users(conn)
+        campaign_ids = repo.get_or_create_campaigns(
+            conn, {r.campaign: None for r in records if r.campaign}, self._caches.campaigns
+        )
+        existing = repo.find_leads_by_keys(
+            conn,
+            sorted({r.email for r in records if r.email}),
+            sorted({(r.source, r.external_id) for r in records}),
+        )
+        by_email = {row.email: dict(row._mapping) for row in existing if row.email}
+        by_key = {(row.source, row.external_id): dict(row._mapping) for row in existing}
+        history_seen = repo.recorded_transitions(conn, [row.id for row in existing])
+
+        new_rows: list[dict[str, Any]] = []
+        new_histories: list[LeadRecord] = []
+        pending: dict[Any, dict[str, Any]] = {}  # new leads in this batch, by email and by key
+        transitions: list[dict[str, Any]] = []
+        for record in records:
+            stored = (by_email.get(record.email) if record.email else None) or by_key.get(
+                (record.source, record.external_id)
+            )
+            values = self._values(record, campaign_ids, users)
+            if stored is None:
+                twin = (pending.get(record.email) if record.email else None) or pending.get(
+                    (record.source, record.external_id)
+                )
+                if twin is not None:  # the same person twice in one batch: merge into the first
+                    _merge_into(twin, values)
+                    counts.duplicate += 1
+                    continue
+                row = self._new_row(record, values, accounts, conn, now)
+                new_rows.append(row)
+                new_histories.append(record)
+                if record.email:
+                    pending[record.email] = row
+                pending[(record.source, record.external_id)] = row
+                counts.created += 1
+                continue
+            changes = _changes(stored, values)
+            if record.stage and record.stage != stored["stage"]:
+                changes["stage"] = record.stage
+                changes["stage_changed_at"] = now
+                transitions.append(
+                    _transition(
+                        stored["id"],
+                        stored["stage"],
+                        record.stage,
+                        now,
+                        record.source,
+                        "stage changed in " + record.source,
+                    )
+                )
+            for entry_from, entry_to, at in _history(record):
+                if (stored["id"], entry_to, at) not in history_seen:
+                    transitions.append(
+                        _transition(stored["id"], entry_from, entry_to, at, record.source, "imported history")
+                    )
+                    history_seen.add((stored["id"], entry_to, at))
+            if changes:
+                changes["version"] = stored["version"] + 1
+                changes["updated_at"] = now
+                conn.execute(sa.update(LeadRow).where(LeadRow.id == stored["id"]).values(**changes))
+                stored.update(changes)
+                counts.updated += 1
+            else:
+                counts.duplicate += 1
+
+        if new_rows:
+            result = conn.execute(
+                sa.insert(LeadRow).returning(LeadRow.id, sort_by_parameter_order=True), new_rows
+            )
+            for lead_id, record, row in zip(result.scalars(), new_histories, new_rows, strict=True):
+                transitions.extend(_initial_transitions(lead_id, record, row, now))
+        if transitions:
+            conn.execute(sa.insert(StageTransitionRow), transitions)
+        return counts
+
+    def _new_row(
+        self,
+        record: LeadRecord,
+        values: dict[str, Any],
+        accounts: AccountIndex,
+        conn: Connection,
+        now: datetime,
+    ) -> dict[str, Any]:
+        history = _history(record)
+        stage = record.stage or (history[-1][1] if history else "lead")
+        match = accounts.match(record.email, record.company)
+        account_id = match.account_id if match else None
+        flags = {f"flag_{i}": text for i, text in enumerate(record.flags, start=1)}
+        if match is None and (record.company or email_domain(record.email)):
+            domain = email_domain(record.email)
+            name = record.company or (domain or "")
+            account_id = repo.insert_account(
+                conn,
+                {
+                    "name": name,
+                    "normalised_name": normalise_company(name),
+                    "domain": domain,
+                    "industry": record.industry,
+                    "country": record.country,
+                    "region": record.region,
+                    "employees": record.employees,
+                    "annual_revenue": record.annual_revenue,
+                    "properties": {},
+                    "created_at": now,
+                },
+            )
+            accounts.add(account_id, name, domain)
+        elif match is not None:
+            flags["account_match"] = match.why
+        return {
+            "source": record.source,
+            "external_id": record.external_id,
+            **{k: values.get(k) for k in _PLAIN_FIELDS},
+            "campaign_id": values.get("campaign_id"),
+            "owner_id": values.get("owner_id"),
+            "account_id": account_id,
+            "stage": stage,
+            "stage_changed_at": history[-1][2] if history else (record.created_at or now),
+            "fit_score": 0.0,
+            "engagement_score": 0.0,
+            "recycle_count": 0,
+            "flags": flags,
+            "properties": values.get("properties", {}),
+            "created_at": record.created_at or now,
+            "updated_at": now,
+            "version": 1,
+        }
+
+    def _values(
+        self, record: LeadRecord, campaign_ids: dict[str, int], users: dict[str, int]
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            k: getattr(record, k) for k in _PLAIN_FIELDS if getattr(record, k) is not None
+        }
+        if record.campaign:
+            values["campaign_id"] = campaign_ids[record.campaign]
+        properties = dict(record.properties)
+        if record.owner:
+            owner_id = users.get(record.owner.lower())
+            if owner_id is not None:
+                values["owner_id"] = owner_id
+            else:
+                properties["owner"] = record.owner
+        if properties:
+            values["properties"] = properties
+        return values
+
+    def _accounts(self, conn: Connection) -> AccountIndex:
+        if self._caches.accounts is None:
+            index = AccountIndex()
+            for account_id, name, domain in repo.list_account_keys(conn):
+                index.add(account_id, name, domain)
+            self._caches.accounts = index
+        return self._caches.accounts
+
+    def _users(self, conn: Connection) -> dict[str, int]:
+        if self._caches.users is None:
+            self._caches.users = repo.find_users(conn)
+        return self._caches.users
+
+
+def _changes(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "properties":
+            merged = {**(stored.get("properties") or {}), **value}
+            if merged != (stored.get("properties") or {}):
+                changes["properties"] = merged
+        elif stored.get(key) != value:
+            changes[key] = value
+    return changes
+
+
+def _merge_into(row: dict[str, Any], values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if key == "properties":
+            row["properties"] = {**row.get("properties", {}), **value}
+        elif value is not None:
+            row[key] = value
+
+
+def _history(record: LeadRecord) -> list[tuple[str | None, str, datetime]]:
+    """(from, to, at) for each stage the record says the lead entered, oldest first."""
+    out: list[tuple[str | None, str, datetime]] = []
+    previous: str | None = None
+    for entry in sorted(record.stage_history, key=lambda e: e.at):
+        out.append((previous, entry.stage, entry.at))
+        previous = entry.stage
+    return out
+
+
+def _transition(
+    lead_id: int, from_stage: str | None, to_stage: str, at: datetime, source: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "lead_id": lead_id,
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "at": at,
+        "actor": f"import:{source}",
+        "reason": reason,
+        "sla_version": None,
+        "source": f"import:{source}",
+    }
+
+
+def _initial_transitions(
+    lead_id: int, record: LeadRecord, row: dict[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    history = _history(record)
+    out = [_transition(lead_id, f, t, at, record.source, "imported history") for f, t, at in history]
+    last = history[-1][1] if history else None
+    if row["stage"] != last:
+        at = row["created_at"] if not history else now
+        out.append(_transition(lead_id, last, row["stage"], at, record.source, "stage as of import"))
+    return out

@@ -1,0 +1,128 @@
+"""Queries named for what they find. SQL in, plain values out; no side effects beyond the rows named."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from revbridge.store.tables import (
+    AccountRow,
+    CampaignRow,
+    LeadRow,
+    StageTransitionRow,
+    TeamRow,
+    UserRow,
+)
+
+CHUNK = 900  # bind parameters per IN list: well under SQLite's limit
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def get_or_create_campaigns(
+    conn: Connection, channels_by_name: dict[str, str | None], known: dict[str, int]
+) -> dict[str, int]:
+    """Ids of the named campaigns, creating those that do not exist; ``known`` is a cache, updated."""
+    missing = [n for n in channels_by_name if n not in known]
+    for part in chunks(missing):
+        for row in conn.execute(
+            sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))
+        ):
+            known[row.name] = row.id
+    new = [n for n in missing if n not in known]
+    if new:
+        table = CampaignRow.__table__
+        conn.execute(
+            sa.insert(table),
+            [{"name": n, "channel": channels_by_name[n]} for n in new],
+        )
+        for part in chunks(new):
+            for row in conn.execute(
+                sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))
+            ):
+                known[row.name] = row.id
+    return known
+
+
+def list_account_keys(conn: Connection) -> list[tuple[int, str | None, str | None]]:
+    """(id, name, domain) of every account, for matching people to companies."""
+    return [
+        (r.id, r.name, r.domain)
+        for r in conn.execute(sa.select(AccountRow.id, AccountRow.name, AccountRow.domain))
+    ]
+
+
+def insert_account(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(sa.insert(AccountRow).returning(AccountRow.id), values)
+    return int(result.scalar_one())
+
+
+def find_leads_by_keys(
+    conn: Connection, emails: Sequence[str], keys: Sequence[tuple[str, str]]
+) -> list[sa.Row[Any]]:
+    """Stored leads whose e-mail is in ``emails`` or whose (source, external_id) is in ``keys``."""
+    rows: dict[int, sa.Row[Any]] = {}
+    table = LeadRow.__table__
+    for part in chunks(list(emails)):
+        for row in conn.execute(sa.select(table).where(table.c.email.in_(part))):
+            rows[row.id] = row
+    for part_keys in chunks(list(keys), CHUNK // 2):
+        condition = sa.tuple_(table.c.source, table.c.external_id).in_(list(part_keys))
+        for row in conn.execute(sa.select(table).where(condition)):
+            rows[row.id] = row
+    return list(rows.values())
+
+
+def find_lead_ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in chunks(list(emails)):
+        for row in conn.execute(sa.select(LeadRow.id, LeadRow.email).where(LeadRow.email.in_(part))):
+            out[row.email] = row.id
+    return out
+
+
+def find_lead_ids_by_external_id(
+    conn: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for part in chunks(list(keys), CHUNK // 2):
+        condition = sa.tuple_(LeadRow.source, LeadRow.external_id).in_(list(part))
+        for row in conn.execute(sa.select(LeadRow.id, LeadRow.source, LeadRow.external_id).where(condition)):
+            out[(row.source, row.external_id)] = row.id
+    return out
+
+
+def recorded_transitions(conn: Connection, lead_ids: Sequence[int]) -> set[tuple[int, str, datetime]]:
+    """(lead, to_stage, at) of every transition already recorded for these leads."""
+    out: set[tuple[int, str, datetime]] = set()
+    for part in chunks(list(lead_ids)):
+        query = sa.select(
+            StageTransitionRow.lead_id, StageTransitionRow.to_stage, StageTransitionRow.at
+        ).where(StageTransitionRow.lead_id.in_(part))
+        out.update((r.lead_id, r.to_stage, r.at) for r in conn.execute(query))
+    return out
+
+
+def find_users(conn: Connection) -> dict[str, int]:
+    """User ids keyed by lower-cased e-mail and by lower-cased name."""
+    out: dict[str, int] = {}
+    for row in conn.execute(sa.select(UserRow.id, UserRow.email, UserRow.name)):
+        out[row.email.lower()] = row.id
+        out.setdefault(row.name.lower(), row.id)
+    return out
+
+
+def get_or_create_team(conn: Connection, name: str, kind: str) -> int:
+    found = conn.execute(sa.select(TeamRow.id).where(TeamRow.name == name)).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(sa.insert(TeamRow).returning(TeamRow.id), {"name": name, "kind": kind}).scalar_one()
+    )
