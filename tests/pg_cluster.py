@@ -74,8 +74,20 @@ def start_cluster() -> Cluster:
 
         user = getpass.getuser()
     init = subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", user, "-E", "UTF8",
-         "--no-locale", "--no-sync"],
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-A",
+            "trust",
+            "-U",
+            user,
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -88,8 +100,20 @@ def start_cluster() -> Cluster:
         "-c full_page_writes=off -c max_connections=100 -c shared_buffers=128MB"
     )
     start = subprocess.run(
-        [*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-l", str(root / "log"),
-         "-w", "-t", "60", "start"],
+        [
+            *as_user,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
         capture_output=True,
         text=True,
         check=False,

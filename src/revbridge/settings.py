@@ -16,17 +16,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database: a SQLite file (the default, in the working "
         "directory) or postgresql+psycopg://user:pass@host/db for a team.",
     )
-    datasets: str | None = Field(
-        None, description="Folder holding the shared public data sets (tests and benchmarks)."
-    )
+    datasets: str | None = Field(None, description="Folder holding the shared public data sets (tests and benchmarks).")
 
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError(
-                f"unsupported database URL {value!r}: use sqlite:///FILE or postgresql+psycopg://..."
-            )
+            raise ValueError(f"unsupported database URL {value!r}: use sqlite:///FILE or postgresql+psycopg://...")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value

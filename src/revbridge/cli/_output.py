@@ -36,9 +36,7 @@ class OutputFormat(StrEnum):
 
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option(
-        "--format", "-f", help="How to print the result: a table for people, json or csv for tools."
-    ),
+    typer.Option("--format", "-f", help="How to print the result: a table for people, json or csv for tools."),
 ]
 
 

@@ -22,16 +22,12 @@ app = typer.Typer(
 FileArg = Annotated[Path, typer.Argument(help="The exported file (CSV).", exists=True, dir_okay=False)]
 Database = Annotated[
     str | None,
-    typer.Option(
-        "--database", envvar="REVBRIDGE_DATABASE_URL", help="Database URL (default: sqlite:///revbridge.db)."
-    ),
+    typer.Option("--database", envvar="REVBRIDGE_DATABASE_URL", help="Database URL (default: sqlite:///revbridge.db)."),
 ]
 BatchSize = Annotated[int, typer.Option(help="Rows per transaction.", min=1)]
 
 
-def _run(
-    kind: str, file: Path, mapping: Path | None, database: str | None, batch_size: int, fmt: OutputFormat
-) -> None:
+def _run(kind: str, file: Path, mapping: Path | None, database: str | None, batch_size: int, fmt: OutputFormat) -> None:
     engine = bootstrap.engine(database)
     total = file.stat().st_size
     with Progress(

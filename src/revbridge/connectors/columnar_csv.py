@@ -100,9 +100,7 @@ class _ColumnConverter:
             cells = pc.if_else(pc.is_in(cells, value_set=self.nulls), pa.scalar(None, pa.string()), cells)
             if spec.map:
                 keys = pa.array(list(spec.map), pa.string())
-                values = pa.array(
-                    [None if v in (None, "") else str(v) for v in spec.map.values()], pa.string()
-                )
+                values = pa.array([None if v in (None, "") else str(v) for v in spec.map.values()], pa.string())
                 positions = pc.index_in(cells, value_set=keys)
                 cells = pc.if_else(pc.is_valid(positions), pc.take(values, positions), cells)
             if spec.default is not None:
@@ -112,13 +110,9 @@ class _ColumnConverter:
                 bad = pc.or_(bad, failed)
             if name in ("email", "lead_email"):
                 parsed = pc.utf8_lower(parsed)
-                invalid = pc.and_(
-                    pc.is_valid(parsed), pc.invert(pc.match_substring_regex(parsed, EMAIL_PATTERN))
-                )
+                invalid = pc.and_(pc.is_valid(parsed), pc.invert(pc.match_substring_regex(parsed, EMAIL_PATTERN)))
                 for i in pc.indices_nonzero(invalid).to_pylist():
-                    rejects.append(
-                        Reject(self.file, first_row + i, column, "not an e-mail address", parsed[i].as_py())
-                    )
+                    rejects.append(Reject(self.file, first_row + i, column, "not an e-mail address", parsed[i].as_py()))
                 bad = pc.or_(bad, invalid)
             out[name] = parsed
         for group in REQUIRED[self.mapping.entity]:
@@ -178,9 +172,7 @@ class _ColumnConverter:
         return pa.array(values, target), pa.array(failed)
 
 
-def read_mapped_csv_columns(
-    path: Path, mapping: Mapping, *, batch_size: int = 100_000
-) -> Iterator[ColumnBatch]:
+def read_mapped_csv_columns(path: Path, mapping: Mapping, *, batch_size: int = 100_000) -> Iterator[ColumnBatch]:
     """Batches of good rows as Arrow tables, plus the rejects of each batch, streaming."""
     header = csv_header(path)
     converter = _ColumnConverter(mapping, header, str(path))

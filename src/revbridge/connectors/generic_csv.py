@@ -104,9 +104,7 @@ class RowConverter:
                 email = normalise_email(data[email_field])
                 if email is None:
                     column = next(c for n, _, c, _ in self.fields if n == email_field) or email_field
-                    rejects.append(
-                        Reject(self.file, number, column, "not an e-mail address", data[email_field])
-                    )
+                    rejects.append(Reject(self.file, number, column, "not an e-mail address", data[email_field]))
                 data[email_field] = email
         for group in REQUIRED[self.mapping.entity]:
             if all(data.get(f) in (None, "") for f in group):
@@ -121,14 +119,14 @@ class RowConverter:
                 props[column] = cell.strip()
         if self.has_source:
             data.setdefault("source", self.mapping.source)
+        if self.mapping.entity == "leads" and not data.get("external_id"):
+            data["external_id"] = data["email"]  # a person known only by e-mail is known by it
         if "properties" in self.record_type.__dataclass_fields__:
             data["properties"] = props
         return self.record_type(**data), []
 
 
-def read_mapped_csv(
-    path: Path, mapping: Mapping, *, batch_size: int = DEFAULT_BATCH_SIZE
-) -> Iterator[Batch[Any]]:
+def read_mapped_csv(path: Path, mapping: Mapping, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch[Any]]:
     """Batches of records of ``mapping.entity``; bad rows come back as rejects naming row and column."""
     header = csv_header(path)
     if not header:

@@ -109,9 +109,7 @@ def _check(mapping: Mapping, header: list[str] | None) -> list[FieldError]:
     for name in mapping.columns:
         if name not in known:
             errors.append(
-                FieldError(
-                    f"columns.{name}", f"not a field of {mapping.entity}; expected one of {sorted(known)}"
-                )
+                FieldError(f"columns.{name}", f"not a field of {mapping.entity}; expected one of {sorted(known)}")
             )
     present = set(mapping.columns)
     for group in REQUIRED[mapping.entity]:
@@ -145,8 +143,7 @@ def load_mapping(path: Path, header: list[str] | None = None) -> Mapping:
         mapping = Mapping.model_validate(raw)
     except ValidationError as exc:
         errors = [
-            FieldError(".".join(str(p) for p in e["loc"]) or "(top)", e["msg"])
-            for e in exc.errors(include_url=False)
+            FieldError(".".join(str(p) for p in e["loc"]) or "(top)", e["msg"]) for e in exc.errors(include_url=False)
         ]
         raise MappingInvalid(str(path), errors) from None
     errors = _check(mapping, header)

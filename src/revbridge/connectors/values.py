@@ -58,19 +58,23 @@ def parse_datetime(raw: str) -> datetime:
     text = raw.strip()
     if text.isdigit() and len(text) >= 12:  # HubSpot API exports use epoch milliseconds
         return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-        for fmt in _DATETIME_FORMATS + _DATE_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            raise ValueInvalid(f"expected a date or date-time like 2024-03-01 14:05, got {raw!r}") from None
+    value = _parse_naive_or_aware(text)
+    if value is None:
+        raise ValueInvalid(f"expected a date or date-time like 2024-03-01 14:05, got {raw!r}")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _parse_naive_or_aware(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in _DATETIME_FORMATS + _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def parse_date(raw: str) -> date:

@@ -42,9 +42,7 @@ class AccountIndex:
             return AccountMatch(self.by_name[name], f"company name {company!r}")
         if not self.by_name:
             return None
-        best = process.extractOne(
-            name, self.by_name.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_THRESHOLD
-        )
+        best = process.extractOne(name, self.by_name.keys(), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_THRESHOLD)
         if best is None:
             return None
         matched, score, _ = best

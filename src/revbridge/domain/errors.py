@@ -54,9 +54,7 @@ class StaleLead(Conflict):
     def __init__(self, lead_id: int, version: int) -> None:
         self.lead_id = lead_id
         self.version = version
-        super().__init__(
-            f"lead {lead_id} changed since version {version} was read; reload it and try again"
-        )
+        super().__init__(f"lead {lead_id} changed since version {version} was read; reload it and try again")
 
 
 class TransitionNotAllowed(Refused):

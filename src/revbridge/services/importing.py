@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.connectors.batches import DEFAULT_BATCH_SIZE, Batch, RejectWriter, rejects_path
+from revbridge.connectors.batches import DEFAULT_BATCH_SIZE, RejectWriter, rejects_path
 from revbridge.connectors.columnar_csv import ColumnBatch, read_mapped_csv_columns
 from revbridge.connectors.csv_rows import csv_header
 from revbridge.connectors.generic_csv import read_mapped_csv
@@ -44,7 +44,7 @@ class ImportSummary:
         return asdict(self)
 
 
-def _reader(kind: str, path: Path, mapping: Path | None, batch_size: int) -> tuple[str, Iterator[Batch[Any]]]:
+def _reader(kind: str, path: Path, mapping: Path | None, batch_size: int) -> tuple[str, Iterator[Any]]:
     if kind == "hubspot":
         from revbridge.connectors.hubspot import read_hubspot_contacts
 
@@ -62,9 +62,7 @@ def _reader(kind: str, path: Path, mapping: Path | None, batch_size: int) -> tup
             raise ValueError("a generic CSV import needs --mapping")
         loaded = load_mapping(mapping, header=csv_header(path))
         if loaded.entity in ("touchpoints", "activities") and loaded.properties == "none":
-            return f"{loaded.entity}:columns", read_mapped_csv_columns(
-                path, loaded, batch_size=max(batch_size, 50_000)
-            )
+            return f"{loaded.entity}:columns", read_mapped_csv_columns(path, loaded, batch_size=max(batch_size, 50_000))
         return loaded.entity, read_mapped_csv(path, loaded, batch_size=batch_size)
     raise ValueError(f"unknown import kind {kind!r}")
 

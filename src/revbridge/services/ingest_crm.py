@@ -24,6 +24,7 @@ from revbridge.store.tables import (
     OpportunityContactRow,
     OpportunityRow,
     UserRow,
+    table_of,
 )
 
 
@@ -53,7 +54,7 @@ def _slug(text: str) -> str:
 
 def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: datetime) -> IngestCounts:
     counts = IngestCounts()
-    table = AccountRow.__table__
+    table = table_of(AccountRow)
     with engine.begin() as conn:
         users = repo.find_users(conn)
         for record in records:
@@ -63,7 +64,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
                 | ((table.c.domain == record.domain) if record.domain else sa.false())
             )
             found = conn.execute(query).first()
-            values = {
+            values: dict[str, Any] = {
                 "name": record.name,
                 "normalised_name": normalised,
                 "domain": record.domain,
@@ -85,7 +86,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
 def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime) -> IngestCounts:
     """People and their teams. A person without an e-mail gets name@team.invalid as a stand-in."""
     counts = IngestCounts()
-    table = UserRow.__table__
+    table = table_of(UserRow)
     with engine.begin() as conn:
         for record in records:
             team_id = repo.get_or_create_team(conn, record.team, record.team_kind)
@@ -113,7 +114,7 @@ class OpportunityIngestor:
 
     def ingest(self, records: Sequence[OpportunityRecord], *, now: datetime) -> IngestCounts:
         counts = IngestCounts()
-        table = OpportunityRow.__table__
+        table = table_of(OpportunityRow)
         with self.engine.begin() as conn:
             users = repo.find_users(conn)
             accounts = self._index(conn)
@@ -164,9 +165,7 @@ class OpportunityIngestor:
                 if outcome != "duplicate":
                     conn.execute(
                         sa.update(table)
-                        .where(
-                            (table.c.source == record.source) & (table.c.external_id == record.external_id)
-                        )
+                        .where((table.c.source == record.source) & (table.c.external_id == record.external_id))
                         .values(updated_at=now)
                     )
                 _count(counts, outcome)
@@ -193,11 +192,7 @@ class OpportunityIngestor:
                 sa.select(OpportunityContactRow.lead_id).where(OpportunityContactRow.opportunity_id == opp_id)
             ).scalars()
         )
-        new = [
-            {"opportunity_id": opp_id, "lead_id": i, "role": None}
-            for i in lead_ids.values()
-            if i not in linked
-        ]
+        new = [{"opportunity_id": opp_id, "lead_id": i, "role": None} for i in lead_ids.values() if i not in linked]
         if new:
             conn.execute(sa.insert(OpportunityContactRow), new)
 
@@ -208,7 +203,7 @@ def ingest_spend(
     """Spend per campaign and day; the latest figure for a (campaign, day, source) replaces the last."""
     counts = IngestCounts()
     known = campaigns if campaigns is not None else {}
-    table = CampaignSpendRow.__table__
+    table = table_of(CampaignSpendRow)
     with engine.begin() as conn:
         ids = repo.get_or_create_campaigns(conn, {r.campaign: r.channel for r in records}, known)
         for record in records:

@@ -44,8 +44,7 @@ def records_to_table(records: Sequence[EventRecord]) -> tuple[str, pa.Table]:
     """The Arrow form of a list of event records, and whether they are touchpoints or activities."""
     entity = "touchpoints" if isinstance(records[0], TouchpointRecord) else "activities"
     columns = {
-        name: pa.array([getattr(r, name) for r in records], _ARROW.get(name, pa.string()))
-        for name in _FIELDS[entity]
+        name: pa.array([getattr(r, name) for r in records], _ARROW.get(name, pa.string())) for name in _FIELDS[entity]
     }
     columns["properties"] = pa.array(
         [json.dumps(r.properties, separators=(",", ":")) if r.properties else None for r in records],
@@ -146,13 +145,11 @@ class EventIngestor:
 
     def _resolve(self, conn: Connection, emails: pa.ChunkedArray, keys: pa.ChunkedArray) -> pa.Array:
         wanted = [
-            k
-            for k in pc.unique(pc.if_else(pc.is_valid(emails), None, keys)).to_pylist()
-            if k and k not in self._by_key
+            k for k in pc.unique(pc.if_else(pc.is_valid(emails), None, keys)).to_pylist() if k and k not in self._by_key
         ]
         if wanted:
-            pairs = [tuple(k.split("\x1f", 1)) for k in wanted]
-            found = repo.find_lead_ids_by_external_id(conn, pairs)  # type: ignore[arg-type]
+            pairs = [_split_key(k) for k in wanted]
+            found = repo.find_lead_ids_by_external_id(conn, pairs)
             self._by_key.update({f"{s}\x1f{e}": i for (s, e), i in found.items()})
         by_email = _lookup(emails, self._by_email)
         by_key = _lookup(keys, self._by_key)
@@ -180,6 +177,11 @@ class EventIngestor:
         if self._users is None:
             self._users = repo.find_users(conn)
         return _lookup(pc.utf8_lower(_column(table, "user")), self._users)
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    source, external_id = key.split("\x1f", 1)
+    return source, external_id
 
 
 def _lookup(values: pa.ChunkedArray, known: dict[str, Any]) -> pa.Array:

@@ -143,9 +143,7 @@ class LeadIngestor:
                 counts.duplicate += 1
 
         if new_rows:
-            result = conn.execute(
-                sa.insert(LeadRow).returning(LeadRow.id, sort_by_parameter_order=True), new_rows
-            )
+            result = conn.execute(sa.insert(LeadRow).returning(LeadRow.id, sort_by_parameter_order=True), new_rows)
             for lead_id, record, row in zip(result.scalars(), new_histories, new_rows, strict=True):
                 transitions.extend(_initial_transitions(lead_id, record, row, now))
         if transitions:
@@ -205,12 +203,8 @@ class LeadIngestor:
             "version": 1,
         }
 
-    def _values(
-        self, record: LeadRecord, campaign_ids: dict[str, int], users: dict[str, int]
-    ) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            k: getattr(record, k) for k in _PLAIN_FIELDS if getattr(record, k) is not None
-        }
+    def _values(self, record: LeadRecord, campaign_ids: dict[str, int], users: dict[str, int]) -> dict[str, Any]:
+        values: dict[str, Any] = {k: getattr(record, k) for k in _PLAIN_FIELDS if getattr(record, k) is not None}
         if record.campaign:
             values["campaign_id"] = campaign_ids[record.campaign]
         properties = dict(record.properties)
@@ -283,9 +277,7 @@ def _transition(
     }
 
 
-def _initial_transitions(
-    lead_id: int, record: LeadRecord, row: dict[str, Any], now: datetime
-) -> list[dict[str, Any]]:
+def _initial_transitions(lead_id: int, record: LeadRecord, row: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     history = _history(record)
     out = [_transition(lead_id, f, t, at, record.source, "imported history") for f, t, at in history]
     last = history[-1][1] if history else None

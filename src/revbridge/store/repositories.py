@@ -16,6 +16,7 @@ from revbridge.store.tables import (
     StageTransitionRow,
     TeamRow,
     UserRow,
+    table_of,
 )
 
 CHUNK = 900  # bind parameters per IN list: well under SQLite's limit
@@ -32,21 +33,17 @@ def get_or_create_campaigns(
     """Ids of the named campaigns, creating those that do not exist; ``known`` is a cache, updated."""
     missing = [n for n in channels_by_name if n not in known]
     for part in chunks(missing):
-        for row in conn.execute(
-            sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))
-        ):
+        for row in conn.execute(sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))):
             known[row.name] = row.id
     new = [n for n in missing if n not in known]
     if new:
-        table = CampaignRow.__table__
+        table = table_of(CampaignRow)
         conn.execute(
             sa.insert(table),
             [{"name": n, "channel": channels_by_name[n]} for n in new],
         )
         for part in chunks(new):
-            for row in conn.execute(
-                sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))
-            ):
+            for row in conn.execute(sa.select(CampaignRow.id, CampaignRow.name).where(CampaignRow.name.in_(part))):
                 known[row.name] = row.id
     return known
 
@@ -54,8 +51,7 @@ def get_or_create_campaigns(
 def list_account_keys(conn: Connection) -> list[tuple[int, str | None, str | None]]:
     """(id, name, domain) of every account, for matching people to companies."""
     return [
-        (r.id, r.name, r.domain)
-        for r in conn.execute(sa.select(AccountRow.id, AccountRow.name, AccountRow.domain))
+        (r.id, r.name, r.domain) for r in conn.execute(sa.select(AccountRow.id, AccountRow.name, AccountRow.domain))
     ]
 
 
@@ -64,12 +60,10 @@ def insert_account(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
-def find_leads_by_keys(
-    conn: Connection, emails: Sequence[str], keys: Sequence[tuple[str, str]]
-) -> list[sa.Row[Any]]:
+def find_leads_by_keys(conn: Connection, emails: Sequence[str], keys: Sequence[tuple[str, str]]) -> list[sa.Row[Any]]:
     """Stored leads whose e-mail is in ``emails`` or whose (source, external_id) is in ``keys``."""
     rows: dict[int, sa.Row[Any]] = {}
-    table = LeadRow.__table__
+    table = table_of(LeadRow)
     for part in chunks(list(emails)):
         for row in conn.execute(sa.select(table).where(table.c.email.in_(part))):
             rows[row.id] = row
@@ -88,9 +82,7 @@ def find_lead_ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str,
     return out
 
 
-def find_lead_ids_by_external_id(
-    conn: Connection, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
+def find_lead_ids_by_external_id(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     for part in chunks(list(keys), CHUNK // 2):
         condition = sa.tuple_(LeadRow.source, LeadRow.external_id).in_(list(part))
@@ -103,9 +95,9 @@ def recorded_transitions(conn: Connection, lead_ids: Sequence[int]) -> set[tuple
     """(lead, to_stage, at) of every transition already recorded for these leads."""
     out: set[tuple[int, str, datetime]] = set()
     for part in chunks(list(lead_ids)):
-        query = sa.select(
-            StageTransitionRow.lead_id, StageTransitionRow.to_stage, StageTransitionRow.at
-        ).where(StageTransitionRow.lead_id.in_(part))
+        query = sa.select(StageTransitionRow.lead_id, StageTransitionRow.to_stage, StageTransitionRow.at).where(
+            StageTransitionRow.lead_id.in_(part)
+        )
         out.update((r.lead_id, r.to_stage, r.at) for r in conn.execute(query))
     return out
 
@@ -123,6 +115,4 @@ def get_or_create_team(conn: Connection, name: str, kind: str) -> int:
     found = conn.execute(sa.select(TeamRow.id).where(TeamRow.name == name)).scalar_one_or_none()
     if found is not None:
         return int(found)
-    return int(
-        conn.execute(sa.insert(TeamRow).returning(TeamRow.id), {"name": name, "kind": kind}).scalar_one()
-    )
+    return int(conn.execute(sa.insert(TeamRow).returning(TeamRow.id), {"name": name, "kind": kind}).scalar_one())

@@ -1,0 +1,1 @@
+"""Shared numbers: funnel, velocity, SLA compliance, feedback loop, attribution, revenue."""
