@@ -1,0 +1,1 @@
+"""Example files shipped with RevBridge; the SLA here is the demo's default."""
