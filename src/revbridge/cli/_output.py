@@ -103,7 +103,7 @@ def _cell(value: Any) -> str:
 
 
 def _print_error(exc: Exception) -> None:
-    err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False)
+    err_console.print(Text("error: ", style="bold red") + Text(str(exc)), highlight=False, soft_wrap=True)
 
 
 def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:

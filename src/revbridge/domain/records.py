@@ -6,7 +6,7 @@ make a replayed batch harmless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +45,30 @@ class LeadRecord:
     stage_history: tuple[StageEntry, ...] = ()
     flags: tuple[str, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_leads(first: LeadRecord, later: LeadRecord) -> LeadRecord:
+    """One person's two rows as one: the later row's values win where it has them, histories join."""
+    changes: dict[str, Any] = {}
+    for name in LeadRecord.__dataclass_fields__:
+        value = getattr(later, name)
+        if name == "properties":
+            changes[name] = {**first.properties, **later.properties}
+        elif name == "stage_history":
+            changes[name] = tuple(dict.fromkeys(first.stage_history + later.stage_history))
+        elif name == "flags":
+            changes[name] = tuple(dict.fromkeys(first.flags + later.flags))
+        elif name in ("source", "external_id", "created_at"):
+            continue  # the first row names the person and says when they arrived
+        elif value is not None:
+            changes[name] = value
+    return replace(first, **changes)
+
+
+def lead_keys(record: LeadRecord) -> tuple[object, ...]:
+    """The ways a lead is recognised: its e-mail, then its id in its source system."""
+    keys: tuple[object, ...] = ((record.source, record.external_id),)
+    return (record.email, *keys) if record.email else keys
 
 
 @dataclass(frozen=True, slots=True)

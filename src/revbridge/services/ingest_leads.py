@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import email_domain, normalise_company
-from revbridge.domain.records import LeadRecord
+from revbridge.domain.records import LeadRecord, lead_keys, merge_leads
 from revbridge.store import repositories as repo
 from revbridge.store.tables import LeadRow, StageTransitionRow
 
@@ -90,27 +90,17 @@ class LeadIngestor:
 
         new_rows: list[dict[str, Any]] = []
         new_histories: list[LeadRecord] = []
-        pending: dict[Any, dict[str, Any]] = {}  # new leads in this batch, by email and by key
         transitions: list[dict[str, Any]] = []
-        for record in records:
+        merged, twins = _merge_twins(records)
+        counts.duplicate += twins
+        for record in merged:
             stored = (by_email.get(record.email) if record.email else None) or by_key.get(
                 (record.source, record.external_id)
             )
             values = self._values(record, campaign_ids, users)
             if stored is None:
-                twin = (pending.get(record.email) if record.email else None) or pending.get(
-                    (record.source, record.external_id)
-                )
-                if twin is not None:  # the same person twice in one batch: merge into the first
-                    _merge_into(twin, values)
-                    counts.duplicate += 1
-                    continue
-                row = self._new_row(record, values, accounts, conn, now)
-                new_rows.append(row)
+                new_rows.append(self._new_row(record, values, accounts, conn, now))
                 new_histories.append(record)
-                if record.email:
-                    pending[record.email] = row
-                pending[(record.source, record.external_id)] = row
                 counts.created += 1
                 continue
             changes = _changes(stored, values)
@@ -244,12 +234,20 @@ def _changes(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _merge_into(row: dict[str, Any], values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        if key == "properties":
-            row["properties"] = {**row.get("properties", {}), **value}
-        elif value is not None:
-            row[key] = value
+def _merge_twins(records: Sequence[LeadRecord]) -> tuple[list[LeadRecord], int]:
+    """The batch with each person once (their rows merged, in file order), and how many rows merged away."""
+    merged: list[LeadRecord] = []
+    where: dict[object, int] = {}
+    for record in records:
+        index = next((where[k] for k in lead_keys(record) if k in where), None)
+        if index is None:
+            index = len(merged)
+            merged.append(record)
+        else:
+            merged[index] = merge_leads(merged[index], record)
+        for key in lead_keys(merged[index]):
+            where[key] = index
+    return merged, len(records) - len(merged)
 
 
 def _history(record: LeadRecord) -> list[tuple[str | None, str, datetime]]:
