@@ -110,7 +110,8 @@ class _ColumnConverter:
                 bad = pc.or_(bad, failed)
             if name in ("email", "lead_email"):
                 parsed = pc.utf8_lower(parsed)
-                invalid = pc.and_(pc.is_valid(parsed), pc.invert(pc.match_substring_regex(parsed, EMAIL_PATTERN)))
+                matches = pc.fill_null(pc.match_substring_regex(parsed, EMAIL_PATTERN), True)
+                invalid = pc.invert(matches)
                 for i in pc.indices_nonzero(invalid).to_pylist():
                     rejects.append(Reject(self.file, first_row + i, column, "not an e-mail address", parsed[i].as_py()))
                 bad = pc.or_(bad, invalid)
@@ -121,8 +122,9 @@ class _ColumnConverter:
                 if f in out:
                     present = pc.is_valid(out[f])
                     if pa.types.is_string(out[f].type):
-                        present = pc.and_(present, pc.not_equal(out[f], ""))
+                        present = pc.fill_null(pc.and_kleene(present, pc.not_equal(out[f], "")), False)
                     missing = pc.and_(missing, pc.invert(present))
+            missing = pc.and_(missing, pc.invert(bad))  # a cell already refused is not also "empty"
             if pc.any(missing).as_py():
                 where = " or ".join(self.specs[f][1] or f for f in group if f in self.specs) or group[0]
                 for i in pc.indices_nonzero(missing).to_pylist():

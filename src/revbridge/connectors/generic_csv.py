@@ -106,7 +106,11 @@ class RowConverter:
                     column = next(c for n, _, c, _ in self.fields if n == email_field) or email_field
                     rejects.append(Reject(self.file, number, column, "not an e-mail address", data[email_field]))
                 data[email_field] = email
+        refused = {r.field for r in rejects}
         for group in REQUIRED[self.mapping.entity]:
+            columns = {c for n, _, c, _ in self.fields if n in group}
+            if columns & refused:
+                continue  # a cell already refused is not also "empty"
             if all(data.get(f) in (None, "") for f in group):
                 names = [c or n for n, _, c, _ in self.fields if n in group] or list(group)
                 rejects.append(Reject(self.file, number, " or ".join(names), "required but empty", ""))

@@ -22,11 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from revbridge.domain import records
 from revbridge.domain.errors import FieldError, MappingInvalid
+from revbridge.domain.validation_messages import describe_error
+from revbridge.domain.yaml_source import YamlSource, path_text
 
 Entity = Literal["leads", "touchpoints", "activities", "opportunities", "spend", "accounts", "users"]
 
@@ -128,25 +129,58 @@ def _check(mapping: Mapping, header: list[str] | None) -> list[FieldError]:
     return errors
 
 
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """The part of a Pydantic error location that exists in the document (union branch names dropped)."""
+    kept: list[Any] = []
+    for part in loc:
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if in_dict or in_list:
+            data = data[part]
+        elif part in Mapping.model_fields or part in ColumnSpec.model_fields:
+            data = None
+        else:
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _reworded(exc: ValidationError, doc: YamlSource) -> list[FieldError]:
+    found: dict[str, FieldError] = {}
+    for error in exc.errors(include_url=False):
+        loc = _data_path(tuple(error["loc"]), doc.data)
+        if error["type"] == "string_type" and len(loc) == 2 and loc[0] == "columns":
+            continue  # the column was written as a spec; the spec's own error says what is wrong
+        allowed = list(Mapping.model_fields) if len(loc) == 1 else list(ColumnSpec.model_fields)
+        text = path_text(loc)
+        found.setdefault(text, FieldError(text, describe_error(error, allowed_keys=allowed), doc.line_of(loc)))
+    return list(found.values())
+
+
+def _with_lines(errors: list[FieldError], doc: YamlSource) -> list[FieldError]:
+    return [FieldError(e.path, e.message, doc.line_of(tuple(e.path.split(".")))) for e in errors]
+
+
 def load_mapping(path: Path, header: list[str] | None = None) -> Mapping:
-    """Read and check a mapping file; every problem at once, each with its path in the file."""
+    """Read and check a mapping file; every problem at once, each with its path and line in the file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = YamlSource.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise MappingInvalid(str(path), [FieldError("", "no such file")]) from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise MappingInvalid(
-            str(path), [FieldError("", f"not valid YAML: {exc}", None if line is None else line + 1)]
-        ) from None
+        raise MappingInvalid(str(path), [FieldError("(document)", "no such file")]) from None
+    if doc.problems:
+        raise MappingInvalid(str(path), doc.problems)
     try:
-        mapping = Mapping.model_validate(raw)
+        mapping = Mapping.model_validate(doc.data)
     except ValidationError as exc:
-        errors = [
-            FieldError(".".join(str(p) for p in e["loc"]) or "(top)", e["msg"]) for e in exc.errors(include_url=False)
-        ]
+        errors = _reworded(exc, doc)
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("columns"), dict) and "entity" in doc.data:
+            entity = doc.data["entity"]
+            if entity in RECORD_TYPES:  # still say which column names are wrong
+                partial = Mapping.model_construct(entity=entity, columns=doc.data["columns"])
+                seen = {x.path for x in errors}
+                errors += [e for e in _with_lines(_check(partial, None), doc) if e.path not in seen]
         raise MappingInvalid(str(path), errors) from None
-    errors = _check(mapping, header)
+    errors = _with_lines(_check(mapping, header), doc)
     if errors:
         raise MappingInvalid(str(path), errors)
     return mapping
