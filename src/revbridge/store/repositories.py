@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from revbridge.store.tables import (
@@ -76,6 +77,10 @@ def find_leads_by_keys(conn: Connection, emails: Sequence[str], keys: Sequence[t
 
 def find_lead_ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":  # one round trip with an array, however many addresses
+        wanted = sa.bindparam("emails", list(emails), type_=ARRAY(sa.String()))
+        query = sa.select(LeadRow.id, LeadRow.email).where(LeadRow.email == sa.any_(wanted))
+        return {row.email: row.id for row in conn.execute(query)}
     for part in chunks(list(emails)):
         for row in conn.execute(sa.select(LeadRow.id, LeadRow.email).where(LeadRow.email.in_(part))):
             out[row.email] = row.id
