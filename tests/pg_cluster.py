@@ -59,7 +59,8 @@ class Cluster:
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(settings: dict[str, str] | None = None) -> Cluster:
+    """Start a cluster; ``settings`` are extra server settings (``{"shared_buffers": "1GB"}``)."""
     bindir = find_pg_bin()
     root = Path(tempfile.mkdtemp(prefix="revbridge-pg-"))
     datadir = root / "data"
@@ -99,6 +100,7 @@ def start_cluster() -> Cluster:
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=100 -c shared_buffers=128MB"
     )
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     start = subprocess.run(
         [
             *as_user,

@@ -8,6 +8,7 @@ flight is redone, so the end state is exactly that of one clean import. Rejected
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +22,10 @@ from revbridge.connectors.columnar_csv import ColumnBatch, read_mapped_csv_colum
 from revbridge.connectors.csv_rows import csv_header
 from revbridge.connectors.generic_csv import read_mapped_csv
 from revbridge.connectors.mapping import load_mapping
+from revbridge.connectors.prefetch import prefetch
 from revbridge.domain.records import Reject
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
-from revbridge.services.ingest_events import EventIngestor
+from revbridge.services.ingest_events import EventIngestor, records_to_table
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
 from revbridge.store.tables import ImportRunRow
 
@@ -62,42 +64,70 @@ def _reader(kind: str, path: Path, mapping: Path | None, batch_size: int) -> tup
             raise ValueError("a generic CSV import needs --mapping")
         loaded = load_mapping(mapping, header=csv_header(path))
         if loaded.entity in ("touchpoints", "activities") and loaded.properties == "none":
-            return f"{loaded.entity}:columns", read_mapped_csv_columns(path, loaded, batch_size=max(batch_size, 50_000))
+            columns = read_mapped_csv_columns(path, loaded, batch_size=max(batch_size, 50_000))
+            return f"{loaded.entity}:columns", prefetch(columns)
         return loaded.entity, read_mapped_csv(path, loaded, batch_size=batch_size)
     raise ValueError(f"unknown import kind {kind!r}")
 
 
 Stored = tuple[IngestCounts, list[tuple[int, str]], int]  # counts, unresolved (index, reason), leads made
+Pending = Callable[[], Stored]  # the outcome of a batch, once its write has finished
 
 
-def _sink(entity: str, engine: Engine) -> Callable[[Any, datetime], Stored]:
-    """A function that stores one batch of ``entity``."""
-    if entity == "leads":
-        leads = LeadIngestor(engine)
-        return lambda batch, now: (leads.ingest(batch.records, now=now), [], 0)
-    if entity in ("touchpoints", "activities", "touchpoints:columns", "activities:columns"):
-        events = EventIngestor(engine)
-        name = entity.split(":")[0]
+def _done(stored: Stored) -> Pending:
+    return lambda: stored
 
-        def store_events(batch: Any, now: datetime) -> Stored:
+
+class _Sink:
+    """Stores batches of one entity. Event batches are written on a second thread while the next batch
+    is prepared, so that the database and Python work at the same time; at most one write is in flight."""
+
+    def __init__(self, entity: str, engine: Engine) -> None:
+        self.entity = entity.split(":")[0]
+        self.engine = engine
+        self._writer: ThreadPoolExecutor | None = None
+        self._leads = LeadIngestor(engine) if self.entity == "leads" else None
+        self._events = EventIngestor(engine) if self.entity in ("touchpoints", "activities") else None
+        self._opportunities = OpportunityIngestor(engine) if self.entity == "opportunities" else None
+        self._campaigns: dict[str, int] = {}
+
+    def __enter__(self) -> _Sink:
+        if self._events is not None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="revbridge-writer")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+
+    def store(self, batch: Any, now: datetime) -> Pending:
+        if self._events is not None and self._writer is not None:
+            events = self._events
+            if not isinstance(batch, ColumnBatch) and not batch.records:
+                return _done((IngestCounts(), [], 0))
             if isinstance(batch, ColumnBatch):
-                result = events.ingest_table(name, batch.table, now=now)
+                prepared = events.prepare(self.entity, batch.table, now=now)
             else:
-                result = events.ingest(batch.records, now=now)
-            return result.counts, result.unresolved, result.leads_created
+                prepared = events.prepare(*records_to_table(batch.records), now=now)
+            future = self._writer.submit(events.write, prepared)
 
-        return store_events
-    if entity == "opportunities":
-        opportunities = OpportunityIngestor(engine)
-        return lambda batch, now: (opportunities.ingest(batch.records, now=now), [], 0)
-    if entity == "accounts":
-        return lambda batch, now: (ingest_accounts(engine, batch.records, now=now), [], 0)
-    if entity == "users":
-        return lambda batch, now: (ingest_users(engine, batch.records, now=now), [], 0)
-    if entity == "spend":
-        campaigns: dict[str, int] = {}
-        return lambda batch, now: (ingest_spend(engine, batch.records, campaigns=campaigns), [], 0)
-    raise ValueError(f"unknown entity {entity!r}")
+            def outcome() -> Stored:
+                result = future.result()
+                return result.counts, result.unresolved, result.leads_created
+
+            return outcome
+        records = batch.records
+        if self._leads is not None:
+            return _done((self._leads.ingest(records, now=now), [], 0))
+        if self._opportunities is not None:
+            return _done((self._opportunities.ingest(records, now=now), [], 0))
+        if self.entity == "accounts":
+            return _done((ingest_accounts(self.engine, records, now=now), [], 0))
+        if self.entity == "users":
+            return _done((ingest_users(self.engine, records, now=now), [], 0))
+        if self.entity == "spend":
+            return _done((ingest_spend(self.engine, records, campaigns=self._campaigns), [], 0))
+        raise ValueError(f"unknown entity {self.entity!r}")
 
 
 def run_import(
@@ -120,23 +150,33 @@ def run_import(
             sa.insert(ImportRunRow).returning(ImportRunRow.id),
             {"kind": kind, "file": str(path), "started_at": clock(), "counts": {}, "status": "running"},
         ).scalar_one()
-    sink = _sink(entity, engine)
+
+    def settle(batch: Any, pending: Pending) -> None:
+        counts, unresolved, leads_created = pending()
+        summary.read += batch.rows_read
+        summary.created += counts.created
+        summary.updated += counts.updated
+        summary.duplicate += counts.duplicate
+        summary.leads_created += leads_created
+        rejects = list(batch.rejects)
+        for index, reason in unresolved:
+            row = batch.numbers[index] if batch.numbers else 0
+            rejects.append(Reject(str(path), row, "lead", reason))
+        rejected_rows.update(r.row for r in rejects)
+        writer.write(rejects)
+        if progress is not None:
+            progress(batch.bytes_read)
+
+    in_flight: tuple[Any, Pending] | None = None
     try:
-        for batch in batches:
-            counts, unresolved, leads_created = sink(batch, clock())
-            summary.read += batch.rows_read
-            summary.created += counts.created
-            summary.updated += counts.updated
-            summary.duplicate += counts.duplicate
-            summary.leads_created += leads_created
-            rejects = list(batch.rejects)
-            for index, reason in unresolved:
-                row = batch.numbers[index] if batch.numbers else 0
-                rejects.append(Reject(str(path), row, "lead", reason))
-            rejected_rows.update(r.row for r in rejects)
-            writer.write(rejects)
-            if progress is not None:
-                progress(batch.bytes_read)
+        with _Sink(entity, engine) as sink:
+            for batch in batches:
+                pending = sink.store(batch, clock())
+                if in_flight is not None:
+                    settle(*in_flight)
+                in_flight = (batch, pending)
+            if in_flight is not None:
+                settle(*in_flight)
     finally:
         writer.close()
     summary.rejected = len(rejected_rows)

@@ -59,6 +59,15 @@ def _column(table: pa.Table, name: str) -> pa.ChunkedArray:
     return pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
 
 
+@dataclass
+class PreparedEvents:
+    """A batch with its people resolved, ready to be written."""
+
+    entity: str
+    rows: pa.Table
+    result: EventResult = field(default_factory=EventResult)
+
+
 class EventIngestor:
     """Ingests batches of touchpoints or activities for one import run, look-ups kept warm."""
 
@@ -77,22 +86,29 @@ class EventIngestor:
         return self.ingest_table(entity, table, now=now)
 
     def ingest_table(self, entity: str, table: pa.Table, *, now: datetime) -> EventResult:
-        result = EventResult()
+        """Store one batch: resolve its people, then write it in one transaction."""
+        return self.write(self.prepare(entity, table, now=now))
+
+    def prepare(self, entity: str, table: pa.Table, *, now: datetime) -> PreparedEvents:
+        """Everything but the write: new people become leads, people and campaigns become ids.
+
+        Split from ``write`` so that an import can prepare the next batch while this one is written.
+        """
+        prepared = PreparedEvents(entity, pa.table({}))
         if table.num_rows == 0:
-            return result
+            return prepared
         emails = _column(table, "lead_email")
-        result.leads_created = self._create_new_people(table, emails, now)
+        prepared.result.leads_created = self._create_new_people(table, emails, now)
         with self.engine.begin() as conn:
-            keys = self._lead_keys(table)
+            keys = self._lead_keys(table, emails)
             lead_ids = self._resolve(conn, emails, keys)
             missing = pc.is_null(lead_ids)
             for index in pc.indices_nonzero(missing).to_pylist():
                 ref = keys[index].as_py()
                 source, external_id = ref.split("\x1f") if ref else (None, None)
-                result.unresolved.append(
+                prepared.result.unresolved.append(
                     (index, f"no lead with id {external_id!r} from {source}; import the leads first")
                 )
-            keep = pc.invert(missing)
             rows = {
                 "lead_id": lead_ids,
                 "source": table.column("source"),
@@ -105,12 +121,19 @@ class EventIngestor:
             else:
                 rows["user_id"] = self._user_ids(conn, table)
                 rows["outcome"] = _column(table, "outcome")
-            rows["occurred_at"] = table.column("occurred_at")
-            rows["properties"] = _column(table, "properties")
-            final = pa.table(rows).filter(keep)
-            created = bulk.insert_new_rows(conn, entity, final, conflict=("source", "external_id"))
-        result.counts.created = created
-        result.counts.duplicate = final.num_rows - created
+        rows["occurred_at"] = table.column("occurred_at")
+        rows["properties"] = _column(table, "properties")
+        prepared.rows = pa.table(rows).filter(pc.invert(missing))
+        return prepared
+
+    def write(self, prepared: PreparedEvents) -> EventResult:
+        """Insert the prepared rows whose (source, external_id) is new, in one transaction."""
+        result = prepared.result
+        if prepared.rows.num_rows:
+            with self.engine.begin() as conn:
+                created = bulk.insert_new_rows(conn, prepared.entity, prepared.rows, conflict=("source", "external_id"))
+            result.counts.created = created
+            result.counts.duplicate = prepared.rows.num_rows - created
         return result
 
     # -- people --------------------------------------------------------------------------------
@@ -139,14 +162,16 @@ class EventIngestor:
             self._by_email.update(repo.find_lead_ids_by_email(conn, new))
         return created
 
-    def _lead_keys(self, table: pa.Table) -> pa.ChunkedArray:
+    def _lead_keys(self, table: pa.Table, emails: pa.ChunkedArray) -> pa.ChunkedArray:
+        """ "source\x1fexternal_id" for events that name their lead by id (null for those with an e-mail)."""
+        ids = _column(table, "lead_external_id")
+        if ids.null_count == len(ids):
+            return ids
         lead_source = pc.coalesce(_column(table, "lead_source"), table.column("source"))
-        return pc.binary_join_element_wise(lead_source, _column(table, "lead_external_id"), "\x1f")
+        return pc.binary_join_element_wise(lead_source, ids, "\x1f")
 
     def _resolve(self, conn: Connection, emails: pa.ChunkedArray, keys: pa.ChunkedArray) -> pa.Array:
-        wanted = [
-            k for k in pc.unique(pc.if_else(pc.is_valid(emails), None, keys)).to_pylist() if k and k not in self._by_key
-        ]
+        wanted = [k for k in pc.unique(keys).to_pylist() if k and k not in self._by_key]
         if wanted:
             pairs = [_split_key(k) for k in wanted]
             found = repo.find_lead_ids_by_external_id(conn, pairs)
