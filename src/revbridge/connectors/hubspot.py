@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from revbridge.connectors.headers import (
 from revbridge.connectors.values import ValueInvalid, parse_bool, parse_datetime, parse_float, parse_int
 from revbridge.domain.identity import normalise_email
 from revbridge.domain.records import LeadRecord, StageEntry
-from revbridge.domain.stages import HUBSPOT_STAGES, stage_rank
+from revbridge.domain.stages import HUBSPOT_STAGES, impossible_sequences, stage_rank
 
 SOURCE = "hubspot"
 
@@ -271,23 +270,4 @@ def _stage_history(cells: MappedRow) -> tuple[StageEntry, ...]:
         at = cells.parsed(f"became_{stage}", parse_datetime)
         if at is not None:
             entries.append(StageEntry(stage, at))
-    return tuple(sorted(entries, key=lambda e: (e.at, _rank(e))))
-
-
-def impossible_sequences(history: tuple[StageEntry, ...]) -> list[str]:
-    """A sentence for each pair of funnel stages dated in the wrong order (customer before MQL)."""
-    ranked = sorted((e for e in history if stage_rank(e.stage) is not None), key=_rank)
-    return [
-        f"impossible sequence: became {later.stage} on {_when(later.at)}, before {earlier.stage} on {_when(earlier.at)}"
-        for i, earlier in enumerate(ranked)
-        for later in ranked[i + 1 :]
-        if later.at < earlier.at
-    ]
-
-
-def _rank(entry: StageEntry) -> int:
-    return stage_rank(entry.stage) or 0
-
-
-def _when(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    return tuple(sorted(entries, key=lambda e: (e.at, stage_rank(e.stage) or 0)))

@@ -6,7 +6,10 @@ HubSpot's lifecycle values with SAL between MQL and SQL, and the side states eve
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+
+from revbridge.domain.records import StageEntry
 
 
 class Team(StrEnum):
@@ -53,3 +56,22 @@ def stage_rank(stage: str, order: tuple[str, ...] = DEFAULT_STAGES) -> int | Non
         return order.index(stage)
     except ValueError:
         return None
+
+
+def impossible_sequences(history: tuple[StageEntry, ...]) -> list[str]:
+    """A sentence for each pair of funnel stages dated in the wrong order (customer before MQL)."""
+    ranked = sorted((e for e in history if stage_rank(e.stage) is not None), key=_rank)
+    return [
+        f"impossible sequence: became {later.stage} on {_when(later.at)}, before {earlier.stage} on {_when(earlier.at)}"
+        for i, earlier in enumerate(ranked)
+        for later in ranked[i + 1 :]
+        if later.at < earlier.at
+    ]
+
+
+def _rank(entry: StageEntry) -> int:
+    return stage_rank(entry.stage) or 0
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
