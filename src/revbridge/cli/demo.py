@@ -1,8 +1,136 @@
-"""``revbridge demo``: a simulated year of a B2B company, through the real services."""
+"""``revbridge demo``: a simulated year of a B2B software company, through the real services."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-def demo() -> None:
-    """Load a simulated year of a B2B software company (not written yet)."""
-    raise NotImplementedError
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from revbridge import bootstrap
+from revbridge.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit_json,
+    emit_summary,
+    err_console,
+    handles_errors,
+)
+from revbridge.services.demo import DemoSummary, run_demo
+from revbridge.services.schema import init_database
+
+NEXT_STEPS = (
+    "revbridge sla show                the contract both teams signed",
+    "revbridge sla diff current FILE   what a change to it would mean",
+    "revbridge import --help           bring in your own exports next to the demo",
+)
+
+
+def demo(
+    leads: Annotated[
+        int, typer.Option("--leads", "-n", min=1, help="How many leads the simulated year brings.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation: the same seed gives the same company.")] = 0,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            envvar="REVBRIDGE_DATABASE_URL",
+            help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
+        ),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            dir_okay=False,
+            writable=True,
+            help="Also write the simulation's true rates (per channel and fit tier) to this JSON file.",
+        ),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Load a simulated year of Northwind Cloud, a B2B software company, to explore RevBridge.
+
+    Eight marketing channels with their campaigns and daily spend; a marketing team and a sales team.
+
+    SDRs and account executives with quarterly quotas; companies and leads arriving through the year.
+
+    Touchpoints, MQL hand-offs with sales' verdicts and reasons, calls, meetings, deals won and lost.
+
+    It all goes in through the services a real import uses; the packaged SLA is applied if none is.
+
+    The same seed gives the same company. Running the demo again adds nothing: the year keeps its end.
+
+    With --truth, the rates the simulation really used are written out, to check RevBridge's numbers.
+
+    Examples:
+
+        revbridge demo
+
+        revbridge demo --leads 100000 --seed 7 --truth truth.json
+
+        revbridge demo --leads 500 --format json
+    """
+    _demo(leads, seed, database, truth, fmt)
+
+
+@handles_errors
+def _demo(leads: int, seed: int, database: str | None, truth: Path | None, fmt: OutputFormat) -> None:
+    engine = bootstrap.engine(database)
+    init_database(engine)
+    with Progress(
+        TextColumn("[bold]demo[/bold] {task.description:<13}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total or None)
+
+        summary = run_demo(engine, leads=leads, seed=seed, now=datetime.now(UTC), progress=progress)
+    where = engine.url.render_as_string(hide_password=True)
+    if truth is not None:
+        truth.write_text(json.dumps(summary.truth, indent=2) + "\n", encoding="utf-8")
+    if fmt is OutputFormat.json:
+        emit_json({**summary.as_dict(), "database": where, "truth_file": str(truth) if truth else None})
+        return
+    figures = _figures(summary, where)
+    if fmt is not OutputFormat.table:
+        emit_summary(figures, fmt)
+        return
+    figures.pop("database")  # on its own line below: a long path must not be cut short in the table
+    emit_summary(figures, fmt, title="Demo: a simulated year of Northwind Cloud")
+    console.print(f"database: {where}", highlight=False, soft_wrap=True)
+    if not any(summary.added.values()):
+        console.print("Nothing added: this database already holds this demo.")
+    console.print("\nnext:")
+    for line in NEXT_STEPS:
+        console.print(f"  {line}", highlight=False)
+
+
+def _figures(summary: DemoSummary, where: str) -> dict[str, Any]:
+    funnel = summary.funnel
+    return {
+        "year": f"{summary.since.date().isoformat()} to {summary.until.date().isoformat()}",
+        "leads": int(funnel["leads"]),
+        "touchpoints": int(funnel["touchpoints"]),
+        "activities": int(funnel["activities"]),
+        "MQLs": int(funnel["mqls"]),
+        "SALs": int(funnel["sals"]),
+        "opportunities": int(funnel["opportunities"]),
+        "won": int(funnel["won"]),
+        "revenue": funnel["revenue"],
+        "spend": funnel["spend"],
+        "SLA_version": summary.sla_version,
+        "database": where,
+    }

@@ -18,11 +18,13 @@ TIERS: tuple[str, ...] = ("high", "medium", "low")  # how well a lead fits the i
 
 @dataclass(frozen=True, slots=True)
 class CampaignSpec:
-    """A campaign; ``windows`` are (month, day, days) when it runs, none meaning always on."""
+    """A campaign; ``windows`` are (month, day, days) when it runs, none meaning always on. With
+    ``ends_on_date`` a window is the ``days`` up to and including that date (a webinar's registrations)."""
 
     name: str
     weight: float = 1.0
     windows: tuple[tuple[int, int, int], ...] = ()
+    ends_on_date: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +42,13 @@ class ChannelSpec:
 
 def _webinar(name: str, *sessions: tuple[int, int]) -> CampaignSpec:
     """A webinar series: registrations in the three weeks up to each session."""
-    return CampaignSpec(name, 1.0, tuple((month, day, 21) for month, day in sessions))
+    return CampaignSpec(name, 1.0, tuple((month, day, 21) for month, day in sessions), ends_on_date=True)
 
 
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
         "paid_search",
-        volume=1.0,
+        volume=0.8,
         tier_mix=(0.25, 0.45, 0.30),
         conversion="form_fill",
         pre_touch="ad_click",
@@ -97,7 +99,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         "events",
-        volume=9.0,
+        volume=14.0,
         tier_mix=(0.40, 0.40, 0.20),
         conversion="event_attended",
         cost_per_lead=420.0,
@@ -110,7 +112,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         "webinar",
-        volume=1.6,
+        volume=2.0,
         tier_mix=(0.30, 0.45, 0.25),
         conversion="webinar_registered",
         cost_per_lead=65.0,
@@ -122,7 +124,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         "referral",
-        volume=0.3,
+        volume=0.45,
         tier_mix=(0.45, 0.40, 0.15),
         conversion="form_fill",
         campaigns=(

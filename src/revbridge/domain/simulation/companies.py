@@ -17,7 +17,6 @@ from typing import TypeVar
 
 from revbridge.domain.identity import normalise_company
 from revbridge.domain.records import AccountRecord
-from revbridge.domain.sla import Sla
 from revbridge.domain.simulation.catalogue import (
     COUNTRIES,
     DEFAULT_TARGET_COUNTRIES,
@@ -32,6 +31,7 @@ from revbridge.domain.simulation.catalogue import (
     Country,
     SizeBand,
 )
+from revbridge.domain.sla import Sla
 
 T = TypeVar("T")
 

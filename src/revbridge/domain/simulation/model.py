@@ -7,6 +7,7 @@ constants. Nothing here is random; ``journeys.py`` draws.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -112,18 +113,46 @@ SAL_STALL_DAYS = Uniform(14.0, 45.0)  # a SAL that goes nowhere is recycled (or 
 SQL_TO_OPPORTUNITY_DAYS = Uniform(1.0, 21.0)
 SQL_STALL_DAYS = Uniform(10.0, 40.0)
 STALLED_DISQUALIFIED = 0.2  # share of stalled SALs and SQLs disqualified rather than recycled
-VERDICT_CUTOFF_BUSINESS_DAYS = 6  # no verdict comes later than this (late verdicts top out at 6× a deadline)
 
 
 def mean_days_to_mql() -> float:
     return FAST_MQL_SHARE * FAST_MQL_DAYS.mean + (1 - FAST_MQL_SHARE) * SLOW_MQL_DAYS.mean
 
 
-def settled_after_days(longest_cycle: float) -> int:
+def settled_after_days(longest_cycle: float, longest_verdict_days: float) -> int:
     """Leads created at least this many days before the end have finished their journey."""
-    verdict_calendar_days = 14  # 6 business days of late verdicts, across weekends and holidays
-    longest = SLOW_MQL_DAYS.high + verdict_calendar_days + max(
-        SAL_STALL_DAYS.high,
-        SAL_TO_SQL_DAYS.high + max(SQL_STALL_DAYS.high, SQL_TO_OPPORTUNITY_DAYS.high + longest_cycle),
+    longest = (
+        SLOW_MQL_DAYS.high
+        + longest_verdict_days
+        + max(
+            SAL_STALL_DAYS.high,
+            SAL_TO_SQL_DAYS.high + max(SQL_STALL_DAYS.high, SQL_TO_OPPORTUNITY_DAYS.high + longest_cycle),
+        )
     )
     return int(longest) + 1
+
+
+# --- why sales rejects --------------------------------------------------------------------------------
+
+# Poorly fitting leads are mostly disqualified (wrong persona, student...); good ones mostly recycled
+# (no budget, bad timing). Within an action, reasons listed earlier in the SLA are given more often.
+_ACTION_WEIGHT: dict[str, dict[str, float]] = {
+    "high": {"recycle": 3.0, "disqualify": 0.6},
+    "medium": {"recycle": 2.0, "disqualify": 1.0},
+    "low": {"recycle": 1.0, "disqualify": 2.5},
+}
+_LATER_REASON = 0.7  # each later reason of the same action is this much less common
+
+
+def reason_chances(actions: Mapping[str, str], tiers: Iterable[str]) -> dict[str, dict[str, float]]:
+    """P(reason | rejected, tier) for the SLA's reasons, given as name -> action in file order."""
+    out: dict[str, dict[str, float]] = {}
+    for tier in tiers:
+        rank: dict[str, int] = {}
+        weights: dict[str, float] = {}
+        for name, action in actions.items():
+            weights[name] = _ACTION_WEIGHT[tier].get(action, 1.0) * _LATER_REASON ** rank.get(action, 0)
+            rank[action] = rank.get(action, 0) + 1
+        total = sum(weights.values())
+        out[tier] = {name: weight / total for name, weight in weights.items()}
+    return out

@@ -1,0 +1,226 @@
+"""Loading the demo: a simulated year of a B2B software company, pushed through the real ingest services.
+
+Nothing is written behind the services' backs: users, quotas, accounts, campaigns and spend, leads
+with their stage history, touchpoints, activities, verdicts and opportunities go in through the same
+code an import uses, in that order. Running it again adds nothing: the simulated year keeps the end
+it got the first time (kept in the run log, ``import_runs``), so the same seed makes the same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.resources import files
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+
+from revbridge.domain.errors import RevBridgeError
+from revbridge.domain.simulation import World, build_world
+from revbridge.domain.sla import load_sla
+from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
+from revbridge.services.ingest_events import EventIngestor, EventRecord
+from revbridge.services.ingest_history import HistoryResult, ingest_campaigns, ingest_quotas, ingest_verdicts
+from revbridge.services.ingest_leads import LeadIngestor
+from revbridge.services.sla_versions import apply_sla, list_sla_versions
+from revbridge.store import history_queries as queries
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+T = TypeVar("T")
+
+TABLES: tuple[str, ...] = (
+    "teams",
+    "users",
+    "quotas",
+    "accounts",
+    "campaigns",
+    "campaign_spend",
+    "leads",
+    "stage_transitions",
+    "touchpoints",
+    "activities",
+    "feedback",
+    "opportunities",
+    "opportunity_contacts",
+    "sla_versions",
+)
+_BATCH = {
+    "accounts": 2_000,
+    "spend": 5_000,
+    "leads": 5_000,
+    "events": 50_000,
+    "verdicts": 10_000,
+    "opportunities": 1_000,
+}
+
+
+class DemoIncomplete(RevBridgeError):
+    """Some simulated records could not be stored (say, an SLA in the database that lacks the packaged
+    rejection reasons). What was stored stays; running the demo again completes the rest."""
+
+    def __init__(self, kind: str, problems: Sequence[tuple[int, str]], count: int) -> None:
+        self.kind = kind
+        self.problems = list(problems)
+        first = f" (first: {problems[0][1]})" if problems else ""
+        super().__init__(
+            f"{count} simulated {kind} could not be stored{first}. The demo expects the packaged SLA "
+            "(examples/sla.yaml) or none; run it on a fresh database"
+        )
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    leads: int
+    since: datetime
+    until: datetime
+    sla_version: int | None
+    sla_applied: bool
+    funnel: dict[str, float]  # what the simulated year holds: leads, MQLs, SALs, ..., revenue, spend
+    added: dict[str, int] = field(default_factory=dict)  # rows this run created, per kind of record
+    tables: dict[str, int] = field(default_factory=dict)  # rows in each table afterwards
+    truth: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["since"] = self.since.isoformat()
+        data["until"] = self.until.isoformat()
+        return data
+
+
+def packaged_sla_text() -> str:
+    return files("revbridge.examples").joinpath("sla.yaml").read_text(encoding="utf-8")
+
+
+def run_demo(
+    engine: Engine,
+    *,
+    leads: int = 5000,
+    seed: int = 0,
+    now: datetime,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Simulate a year of ``leads`` leads ending at ``now`` (or at the end the first demo run chose) and
+    store it through the ingest services. The database must be initialised (``init_database``)."""
+    if now.tzinfo is None:
+        raise ValueError(f"now must be an aware datetime, got {now.isoformat()}")
+    report = progress or (lambda step, done, total: None)
+    label = f"revbridge demo --seed {seed} --leads {leads}"
+    with engine.begin() as conn:
+        first = queries.first_demo_run(conn)
+        until = datetime.fromisoformat(first["until"]) if first and first.get("until") else now
+        until = until.replace(microsecond=0)
+        run_id = queries.start_demo_run(conn, label, now, {"until": until.isoformat()})
+
+    text = packaged_sla_text()
+    sla = load_sla(text, source="examples/sla.yaml")
+    report("simulating", 0, leads)
+    world = build_world(sla, leads=leads, seed=seed, until=until)
+    report("simulating", leads, leads)
+
+    version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
+    added = _load(engine, world, now, report)
+    with engine.begin() as conn:
+        tables = queries.count_rows(conn, TABLES)
+        queries.finish_demo_run(conn, run_id, now, {"until": world.until.isoformat(), **added})
+    return DemoSummary(
+        seed=seed,
+        leads=leads,
+        since=world.since,
+        until=world.until,
+        sla_version=version,
+        sla_applied=applied,
+        funnel=funnel_figures(world),
+        added=added,
+        tables=tables,
+        truth=world.truth.as_dict(),
+    )
+
+
+def _ensure_sla(
+    engine: Engine, text: str, world: World, marketing: str | None, sales: str | None, now: datetime
+) -> tuple[int | None, bool]:
+    """Apply the packaged SLA from the start of the simulated year, unless some version exists."""
+    versions = list_sla_versions(engine)
+    if versions:
+        return versions[-1].version, False
+    signed_by = {"marketing": marketing or "Maria Lopez", "sales": sales or "Sam Okafor"}
+    version = apply_sla(
+        engine, text, effective_from=world.since, signed_by=signed_by, now=now, source="examples/sla.yaml"
+    )
+    return version, True
+
+
+def _batches(records: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+def _load(engine: Engine, world: World, now: datetime, report: Progress) -> dict[str, int]:
+    """Push the world through the services in dependency order; returns rows created per kind."""
+    added: dict[str, int] = {}
+
+    def step(name: str, records: Sequence[T], size: int, store: Callable[[Sequence[T]], int]) -> None:
+        done = created = 0
+        report(name, 0, len(records))
+        for batch in _batches(records, size):
+            created += store(batch)
+            done += len(batch)
+            report(name, done, len(records))
+        added[name] = created
+
+    step("users", world.users, len(world.users) or 1, lambda b: ingest_users(engine, b, now=now).created)
+    step("quotas", world.quotas, len(world.quotas) or 1, lambda b: _stored(ingest_quotas(engine, b), "quotas"))
+    step("accounts", world.accounts, _BATCH["accounts"], lambda b: ingest_accounts(engine, b, now=now).created)
+    step("campaigns", world.campaigns, len(world.campaigns) or 1, lambda b: ingest_campaigns(engine, b).created)
+    campaign_ids: dict[str, int] = {}
+    step("spend", world.spend, _BATCH["spend"], lambda b: ingest_spend(engine, b, campaigns=campaign_ids).created)
+    lead_ingestor = LeadIngestor(engine)
+    step("leads", world.leads, _BATCH["leads"], lambda b: lead_ingestor.ingest(b, now=now).created)
+    events = EventIngestor(engine)
+    step("touchpoints", world.touchpoints, _BATCH["events"], lambda b: _events(events, b, now, "touchpoints"))
+    step("activities", world.activities, _BATCH["events"], lambda b: _events(events, b, now, "activities"))
+    step("verdicts", world.verdicts, _BATCH["verdicts"], lambda b: _stored(ingest_verdicts(engine, b), "verdicts"))
+    opportunities = OpportunityIngestor(engine)
+    step(
+        "opportunities",
+        world.opportunities,
+        _BATCH["opportunities"],
+        lambda b: opportunities.ingest(b, now=now).created,
+    )
+    return added
+
+
+def _events(ingestor: EventIngestor, batch: Sequence[EventRecord], now: datetime, kind: str) -> int:
+    result = ingestor.ingest(batch, now=now)
+    if result.unresolved or result.leads_created:
+        raise DemoIncomplete(kind, result.unresolved, len(result.unresolved) + result.leads_created)
+    return result.counts.created
+
+
+def _stored(result: HistoryResult, kind: str) -> int:
+    if result.unresolved:
+        raise DemoIncomplete(kind, result.unresolved, len(result.unresolved))
+    return result.counts.created
+
+
+def funnel_figures(world: World) -> dict[str, float]:
+    """What the simulated year holds, as the summary shows it."""
+    reached: dict[str, int] = {}
+    for lead in world.leads:
+        for entry in lead.stage_history:
+            reached[entry.stage] = reached.get(entry.stage, 0) + 1
+    won = [o for o in world.opportunities if o.won]
+    return {
+        "leads": len(world.leads),
+        "touchpoints": len(world.touchpoints),
+        "activities": len(world.activities),
+        "mqls": reached.get("mql", 0),
+        "sals": reached.get("sal", 0),
+        "sqls": reached.get("sql", 0),
+        "opportunities": len(world.opportunities),
+        "won": len(won),
+        "lost": sum(1 for o in world.opportunities if o.won is False),
+        "revenue": round(sum(o.amount or 0.0 for o in won), 2),
+        "spend": round(sum(s.amount for s in world.spend), 2),
+    }
