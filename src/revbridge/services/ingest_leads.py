@@ -133,8 +133,12 @@ class LeadIngestor:
                 counts.duplicate += 1
 
         if new_rows:
-            result = conn.execute(sa.insert(LeadRow).returning(LeadRow.id, sort_by_parameter_order=True), new_rows)
-            for lead_id, record, row in zip(result.scalars(), new_histories, new_rows, strict=True):
+            # A plain executemany, then the ids by natural key: RETURNING in parameter order made SQLite
+            # run one INSERT per row.
+            conn.execute(sa.insert(LeadRow), new_rows)
+            ids = repo.find_lead_ids_by_external_id(conn, [(r["source"], r["external_id"]) for r in new_rows])
+            for record, row in zip(new_histories, new_rows, strict=True):
+                lead_id = ids[(row["source"], row["external_id"])]
                 transitions.extend(_initial_transitions(lead_id, record, row, now))
         if transitions:
             conn.execute(sa.insert(StageTransitionRow), transitions)

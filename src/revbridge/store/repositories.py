@@ -89,6 +89,14 @@ def find_lead_ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str,
 
 def find_lead_ids_by_external_id(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
+    if conn.dialect.name == "postgresql" and keys:  # one round trip: join on two unnested arrays
+        query = sa.text(
+            "SELECT l.id, l.source, l.external_id FROM leads l "
+            "JOIN unnest(CAST(:sources AS text[]), CAST(:ids AS text[])) AS k(source, external_id) "
+            "ON l.source = k.source AND l.external_id = k.external_id"
+        )
+        rows = conn.execute(query, {"sources": [k[0] for k in keys], "ids": [k[1] for k in keys]})
+        return {(r.source, r.external_id): r.id for r in rows}
     for part in chunks(list(keys), CHUNK // 2):
         condition = sa.tuple_(LeadRow.source, LeadRow.external_id).in_(list(part))
         for row in conn.execute(sa.select(LeadRow.id, LeadRow.source, LeadRow.external_id).where(condition)):
