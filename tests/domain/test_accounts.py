@@ -43,3 +43,10 @@ def test_identities_are_normalised() -> None:
     assert email_domain("a@acme.com") == "acme.com"
     assert normalise_company("Acme, Inc.") == normalise_company("ACME Incorporated") == "acme"
     assert salesforce_id18("00Q5e00000ABCDe") == "00Q5e00000ABCDeEAP"
+
+
+def test_legal_forms_at_the_end_of_a_name_are_ignored_but_words_inside_are_kept() -> None:
+    assert normalise_company("Initech B.V.") == normalise_company("Initech S. A.") == "initech"
+    assert normalise_company("Tata Pvt Ltd") == "tata"
+    assert normalise_company("Co-operative Bank") == "co operative bank"
+    assert normalise_company("Company") == "company"

@@ -36,10 +36,12 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Legal forms at the end of a name ("Acme Corp.", "Globex GmbH", "Initech B.V.", "Tata Pvt Ltd").
 _LEGAL_SUFFIX = re.compile(
-    r"\b(incorporated|inc|corp|corporation|co|company|ltd|limited|llc|llp|plc|gmbh|ag|sa|sas|bv|nv|"
-    r"pty|srl|spa|oy|ab|as|kk)\b\.?",
+    r"[\s,]+(incorporated|inc|corp|corporation|co|company|ltd|ltda|limited|llc|llp|plc|gmbh|ag|sa|sas|sl|bv|"
+    r"nv|pty|pte|pvt|srl|spa|oy|ab|as|kk)\.?$",
 )
+_DOTTED_SUFFIX = re.compile(r"\b([a-z])\.\s?([a-z])\.?$")  # "b.v." -> "bv", "s. a." -> "sa"
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -66,7 +68,10 @@ def normalise_company(name: str | None) -> str | None:
     if name is None:
         return None
     text = name.strip().lower().replace("&", " and ")
-    text = _LEGAL_SUFFIX.sub(" ", text)
+    text = _DOTTED_SUFFIX.sub(r"\1\2", text)
+    previous = None
+    while previous != text:  # "Tata Pvt Ltd": one suffix after another
+        previous, text = text, _LEGAL_SUFFIX.sub("", text)
     text = _NON_WORD.sub(" ", text).strip()
     return text or None
 

@@ -282,6 +282,7 @@ class ObligationRow(Base):
 
 class FeedbackRow(Base):
     __tablename__ = "feedback"
+    __table_args__ = (sa.UniqueConstraint("lead_id", "at", "verdict"),)  # a replayed verdict is the same verdict
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:39:54.024799
+Create Date: 2026-11-23 12:19:45.824675
 """
 
 from collections.abc import Sequence
@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=100), nullable=True),
         sa.Column("occurred_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
-            "properties",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
+            "properties", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_activities_source_external_id")),
@@ -61,9 +59,7 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("teams", sa.String(length=100), nullable=False),
         sa.Column(
-            "filters",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "filters", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_goals")),
@@ -76,9 +72,7 @@ def upgrade() -> None:
         sa.Column("started_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
-            "counts",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "counts", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_runs")),
@@ -89,9 +83,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=50), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "payload", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -112,9 +104,7 @@ def upgrade() -> None:
         sa.Column("checksum", sa.String(length=64), nullable=False),
         sa.Column("effective_from", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
-            "signed_by",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "signed_by", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_versions")),
@@ -139,9 +129,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Integer(), nullable=True),
         sa.Column("occurred_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
-            "properties",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
+            "properties", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoints")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_touchpoints_source_external_id")),
@@ -173,9 +161,7 @@ def upgrade() -> None:
         sa.Column("away", sa.Boolean(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column(
-            "territory",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "territory", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_users_team_id_teams")),
@@ -195,9 +181,7 @@ def upgrade() -> None:
         sa.Column("annual_revenue", sa.Double(), nullable=True),
         sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column(
-            "properties",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "properties", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_accounts_owner_id_users")),
@@ -249,14 +233,10 @@ def upgrade() -> None:
         sa.Column("recycle_count", sa.Integer(), nullable=False),
         sa.Column("converted", sa.Boolean(), nullable=True),
         sa.Column(
-            "flags",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "flags", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column(
-            "properties",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "properties", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("created_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
@@ -291,9 +271,7 @@ def upgrade() -> None:
         sa.Column("won", sa.Boolean(), nullable=True),
         sa.Column("lost_reason", sa.String(length=300), nullable=True),
         sa.Column(
-            "properties",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+            "properties", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("updated_at", revbridge.store.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_opportunities_account_id_accounts")),
@@ -324,6 +302,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_feedback_lead_id_leads")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_feedback_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
+        sa.UniqueConstraint("lead_id", "at", "verdict", name=op.f("uq_feedback_lead_id_at_verdict")),
     )
     with op.batch_alter_table("feedback", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_feedback_lead_id"), ["lead_id"], unique=False)
@@ -358,9 +337,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], name=op.f("fk_opportunity_contacts_lead_id_leads")),
         sa.ForeignKeyConstraint(
-            ["opportunity_id"],
-            ["opportunities.id"],
-            name=op.f("fk_opportunity_contacts_opportunity_id_opportunities"),
+            ["opportunity_id"], ["opportunities.id"], name=op.f("fk_opportunity_contacts_opportunity_id_opportunities")
         ),
         sa.PrimaryKeyConstraint("opportunity_id", "lead_id", name=op.f("pk_opportunity_contacts")),
     )
