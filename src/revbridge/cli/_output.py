@@ -39,6 +39,15 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="How to print the result: a table for people, json or csv for tools."),
 ]
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="REVBRIDGE_DATABASE_URL",
+        help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
+    ),
+]
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):

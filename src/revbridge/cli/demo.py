@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from revbridge import bootstrap
 from revbridge.cli._output import (
+    DatabaseOption,
     FormatOption,
     OutputFormat,
     console,
@@ -35,14 +36,7 @@ def demo(
         int, typer.Option("--leads", "-n", min=1, help="How many leads the simulated year brings.")
     ] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation: the same seed gives the same company.")] = 0,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            "--database",
-            envvar="REVBRIDGE_DATABASE_URL",
-            help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
-        ),
-    ] = None,
+    database: DatabaseOption = None,
     truth: Annotated[
         Path | None,
         typer.Option(

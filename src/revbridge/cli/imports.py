@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from revbridge import bootstrap
-from revbridge.cli._output import FormatOption, OutputFormat, emit_summary, err_console, handles_errors
+from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, err_console, handles_errors
 from revbridge.services.importing import ImportSummary, run_import
 
 app = typer.Typer(
@@ -20,10 +20,6 @@ app = typer.Typer(
 )
 
 FileArg = Annotated[Path, typer.Argument(help="The exported file (CSV).", exists=True, dir_okay=False)]
-Database = Annotated[
-    str | None,
-    typer.Option("--database", envvar="REVBRIDGE_DATABASE_URL", help="Database URL (default: sqlite:///revbridge.db)."),
-]
 BatchSize = Annotated[int, typer.Option(help="Rows per transaction.", min=1)]
 
 
@@ -64,7 +60,7 @@ def _print(summary: ImportSummary, fmt: OutputFormat) -> None:
 @handles_errors
 def hubspot(
     file: FileArg,
-    database: Database = None,
+    database: DatabaseOption = None,
     batch_size: BatchSize = 5000,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -83,7 +79,7 @@ def hubspot(
 def salesforce(
     file: FileArg,
     object_: Annotated[str, typer.Option("--object", help="leads or opportunities.")] = "leads",
-    database: Database = None,
+    database: DatabaseOption = None,
     batch_size: BatchSize = 5000,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -100,7 +96,7 @@ def salesforce(
 def csv_(
     file: FileArg,
     mapping: Annotated[Path, typer.Option(help="YAML column mapping (see examples/mappings/).", exists=True)],
-    database: Database = None,
+    database: DatabaseOption = None,
     batch_size: BatchSize = 5000,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:

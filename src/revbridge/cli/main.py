@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revbridge import __version__, bootstrap
-from revbridge.cli._output import FormatOption, OutputFormat, emit_summary, handles_errors
+from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
 from revbridge.services.schema import init_database
 
 app = typer.Typer(
@@ -18,15 +18,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="REVBRIDGE_DATABASE_URL",
-        help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
-    ),
-]
 
 
 @app.callback()

@@ -11,6 +11,7 @@ import typer
 
 from revbridge import bootstrap
 from revbridge.cli._output import (
+    DatabaseOption,
     FormatOption,
     OutputFormat,
     emit_json,
@@ -37,14 +38,6 @@ app = typer.Typer(
 )
 
 SlaFile = Annotated[Path, typer.Argument(help="The SLA file (YAML).", exists=True, dir_okay=False, readable=True)]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="REVBRIDGE_DATABASE_URL",
-        help="Database URL (sqlite:///FILE or postgresql+psycopg://...). Default: sqlite:///revbridge.db",
-    ),
-]
 _SYMBOLS = {"added": "+", "removed": "-", "changed": "~"}
 
 
