@@ -98,3 +98,21 @@ def test_the_same_event_twice_in_one_file_is_stored_once(engine: Engine, tmp_pat
     summary = run_import(engine, "csv", _write(tmp_path / "e.csv", [row, row]), mapping=MAPPINGS / "touchpoints.yaml")
     assert (summary.created, summary.duplicate) == (1, 1)
     assert _scalar(engine, "SELECT count(*) FROM touchpoints") == 1
+
+
+def test_two_imports_of_the_same_large_log_at_once_store_each_event_once(engine: Engine, tmp_path: Path) -> None:
+    """Large batches are written by two connections at once on PostgreSQL; racing imports still agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [
+        [f"e{i}", f"p{i % 500}@acme.com", "page_view", "email", "", f"2025-03-01T{i % 24:02d}:00:00Z"]
+        for i in range(30_000)
+    ]
+    path = _write(tmp_path / "events.csv", rows)
+    run_import(engine, "csv", _write(tmp_path / "first.csv", rows[:10]), mapping=MAPPINGS / "touchpoints.yaml")
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: run_import(engine, "csv", path, mapping=MAPPINGS / "touchpoints.yaml"), [1, 2]))
+    assert sum(r.created for r in runs) == 30_000 - 10
+    assert all(r.created + r.duplicate == 30_000 for r in runs)
+    assert _scalar(engine, "SELECT count(*) FROM touchpoints") == 30_000
+    assert _scalar(engine, "SELECT count(DISTINCT external_id) FROM touchpoints") == 30_000

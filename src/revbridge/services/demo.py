@@ -25,6 +25,7 @@ from revbridge.services.ingest_history import HistoryResult, ingest_campaigns, i
 from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import history_queries as queries
+from revbridge.store.engine import writing
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 T = TypeVar("T")
@@ -107,7 +108,7 @@ def run_demo(
         raise ValueError(f"now must be an aware datetime, got {now.isoformat()}")
     report = progress or (lambda step, done, total: None)
     label = f"revbridge demo --seed {seed} --leads {leads}"
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         first = queries.first_demo_run(conn)
         until = datetime.fromisoformat(first["until"]) if first and first.get("until") else now
         until = until.replace(microsecond=0)
@@ -121,7 +122,7 @@ def run_demo(
 
     version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
     added = _load(engine, world, now, report)
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         tables = queries.count_rows(conn, TABLES)
         queries.finish_demo_run(conn, run_id, now, {"until": world.until.isoformat(), **added})
     return DemoSummary(

@@ -27,6 +27,7 @@ from revbridge.domain.records import Reject
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
 from revbridge.services.ingest_events import EventIngestor, records_to_table
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
+from revbridge.store.engine import writing
 from revbridge.store.tables import ImportRunRow
 
 Progress = Callable[[int], None]  # bytes read so far
@@ -145,7 +146,7 @@ def run_import(
     summary = ImportSummary()
     rejected_rows: set[int] = set()
     writer = RejectWriter(rejects_path(path))
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         run_id = conn.execute(
             sa.insert(ImportRunRow).returning(ImportRunRow.id),
             {"kind": kind, "file": str(path), "started_at": clock(), "counts": {}, "status": "running"},
@@ -181,7 +182,7 @@ def run_import(
         writer.close()
     summary.rejected = len(rejected_rows)
     summary.rejects_file = str(writer.path) if writer.count else None
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         conn.execute(
             sa.update(ImportRunRow)
             .where(ImportRunRow.id == run_id)

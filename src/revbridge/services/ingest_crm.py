@@ -18,6 +18,7 @@ from revbridge.domain.identity import normalise_company
 from revbridge.domain.records import AccountRecord, OpportunityRecord, SpendRecord, UserRecord
 from revbridge.services.ingest_leads import IngestCounts
 from revbridge.store import repositories as repo
+from revbridge.store.engine import writing
 from revbridge.store.tables import (
     AccountRow,
     CampaignSpendRow,
@@ -55,7 +56,7 @@ def _slug(text: str) -> str:
 def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: datetime) -> IngestCounts:
     counts = IngestCounts()
     table = table_of(AccountRow)
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         users = repo.find_users(conn)
         for record in records:
             normalised = normalise_company(record.name)
@@ -87,7 +88,7 @@ def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime
     """People and their teams. A person without an e-mail gets name@team.invalid as a stand-in."""
     counts = IngestCounts()
     table = table_of(UserRow)
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         for record in records:
             team_id = repo.get_or_create_team(conn, record.team, record.team_kind)
             email = (record.email or f"{_slug(record.name)}@{_slug(record.team)}.invalid").lower()
@@ -115,7 +116,7 @@ class OpportunityIngestor:
     def ingest(self, records: Sequence[OpportunityRecord], *, now: datetime) -> IngestCounts:
         counts = IngestCounts()
         table = table_of(OpportunityRow)
-        with self.engine.begin() as conn:
+        with writing(self.engine).begin() as conn:
             users = repo.find_users(conn)
             accounts = self._index(conn)
             for record in records:
@@ -204,7 +205,7 @@ def ingest_spend(
     counts = IngestCounts()
     known = campaigns if campaigns is not None else {}
     table = table_of(CampaignSpendRow)
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         ids = repo.get_or_create_campaigns(conn, {r.campaign: r.channel for r in records}, known)
         for record in records:
             campaign_id = ids[record.campaign]

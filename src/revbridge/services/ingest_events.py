@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from revbridge.domain.records import ActivityRecord, LeadRecord, TouchpointRecor
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
 from revbridge.store import bulk
 from revbridge.store import repositories as repo
+from revbridge.store.engine import writing
 
 EventRecord = TouchpointRecord | ActivityRecord
 
@@ -78,6 +80,7 @@ class EventIngestor:
         self._by_key: dict[str, int] = {}  # "source\x1fexternal_id" -> lead id
         self._campaigns: dict[str, int] = {}
         self._users: dict[str, int] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="revbridge-bulk")
 
     def ingest(self, records: Sequence[EventRecord], *, now: datetime) -> EventResult:
         if not records:
@@ -99,7 +102,7 @@ class EventIngestor:
             return prepared
         emails = _column(table, "lead_email")
         prepared.result.leads_created = self._create_new_people(table, emails, now)
-        with self.engine.begin() as conn:
+        with writing(self.engine).begin() as conn:
             keys = self._lead_keys(table, emails)
             lead_ids = self._resolve(conn, emails, keys)
             missing = pc.is_null(lead_ids)
@@ -130,8 +133,9 @@ class EventIngestor:
         """Insert the prepared rows whose (source, external_id) is new, in one transaction."""
         result = prepared.result
         if prepared.rows.num_rows:
-            with self.engine.begin() as conn:
-                created = bulk.insert_new_rows(conn, prepared.entity, prepared.rows, conflict=("source", "external_id"))
+            created = bulk.insert_new_rows_in_parallel(
+                self.engine, prepared.entity, prepared.rows, conflict=("source", "external_id"), pool=self._pool
+            )
             result.counts.created = created
             result.counts.duplicate = prepared.rows.num_rows - created
         return result

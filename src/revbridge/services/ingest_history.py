@@ -20,6 +20,7 @@ from revbridge.domain.sla import Sla, UnknownRejectionReason, load_sla
 from revbridge.services.ingest_leads import IngestCounts
 from revbridge.store import history_queries as queries
 from revbridge.store import repositories as repo
+from revbridge.store.engine import writing
 
 
 @dataclass
@@ -34,7 +35,7 @@ def ingest_campaigns(engine: Engine, records: Sequence[CampaignRecord]) -> Inges
     channels: dict[str, str | None] = {}
     for record in records:
         channels[record.name] = channels.get(record.name) or record.channel
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         stored = queries.find_campaigns(conn, list(channels))
         new = {name: channel for name, channel in channels.items() if name not in stored}
         repo.get_or_create_campaigns(conn, new, {})
@@ -77,7 +78,7 @@ def ingest_verdicts(engine: Engine, records: Sequence[VerdictRecord]) -> History
     result = HistoryResult()
     if not records:
         return result
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         leads = repo.find_lead_ids_by_email(conn, sorted({r.lead_email.lower() for r in records}))
         users = repo.find_users(conn)
         seen = queries.find_feedback_keys(conn, list(leads.values()))
@@ -130,7 +131,7 @@ def ingest_quotas(engine: Engine, records: Sequence[QuotaRecord]) -> HistoryResu
     result = HistoryResult()
     if not records:
         return result
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         users = repo.find_users(conn)
         stored = queries.find_quotas(conn, list(set(users.values())))
         new: dict[tuple[int, Any], dict[str, Any]] = {}

@@ -17,6 +17,7 @@ from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import email_domain, normalise_company
 from revbridge.domain.records import LeadRecord, lead_keys, merge_leads
 from revbridge.store import repositories as repo
+from revbridge.store.engine import writing
 from revbridge.store.tables import LeadRow, StageTransitionRow
 
 # LeadRecord fields stored as lead columns of the same name.
@@ -66,7 +67,7 @@ class LeadIngestor:
         self._caches = _Caches()
 
     def ingest(self, records: Sequence[LeadRecord], *, now: datetime) -> IngestCounts:
-        with self.engine.begin() as conn:
+        with writing(self.engine).begin() as conn:
             return self._ingest(conn, records, now)
 
     # -- one transaction -------------------------------------------------------------------------

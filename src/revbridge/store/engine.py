@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -14,10 +14,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for SAVEPOINTs).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for SAVEPOINTs), and let a
+        # writer take the write lock up front (see ``writing``).
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for a transaction that will write: ``with writing(engine).begin() as conn``.
+
+    On SQLite it begins with ``BEGIN IMMEDIATE``. A deferred transaction that reads and then writes
+    while another writer is active fails at once with "database is locked" (SQLite cannot wait there
+    without risking a deadlock); taking the write lock up front makes it wait its turn instead. Reads keep
+    plain deferred transactions, so in WAL mode they never wait for a writer.
+    """
+    return engine.execution_options(revbridge_writes=True) if engine.dialect.name == "sqlite" else engine
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("revbridge_writes", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
