@@ -40,6 +40,9 @@ _PLAIN_FIELDS = (
 )
 
 
+_ATTEMPTS = 3
+
+
 @dataclass
 class IngestCounts:
     created: int = 0
@@ -67,8 +70,20 @@ class LeadIngestor:
         self._caches = _Caches()
 
     def ingest(self, records: Sequence[LeadRecord], *, now: datetime) -> IngestCounts:
-        with writing(self.engine).begin() as conn:
-            return self._ingest(conn, records, now)
+        """Store one batch in one transaction.
+
+        Two imports that bring the same new person at once collide on the unique e-mail: the loser's
+        transaction is rolled back and the batch redone, when it finds the person stored and updates it.
+        """
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with writing(self.engine).begin() as conn:
+                    return self._ingest(conn, records, now)
+            except sa.exc.IntegrityError:
+                self._caches = _Caches()  # ids seen in the rolled-back transaction are gone
+                if attempt == _ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     # -- one transaction -------------------------------------------------------------------------
     def _ingest(self, conn: Connection, records: Sequence[LeadRecord], now: datetime) -> IngestCounts:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
@@ -28,6 +29,13 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> sa.Insert:
+    """An INSERT that skips rows colliding with a unique key: another import may create the same row."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
 def get_or_create_campaigns(
     conn: Connection, channels_by_name: dict[str, str | None], known: dict[str, int]
 ) -> dict[str, int]:
@@ -40,7 +48,7 @@ def get_or_create_campaigns(
     if new:
         table = table_of(CampaignRow)
         conn.execute(
-            sa.insert(table),
+            insert_ignoring_conflicts(conn, table),
             [{"name": n, "channel": channels_by_name[n]} for n in new],
         )
         for part in chunks(new):
@@ -125,7 +133,5 @@ def find_users(conn: Connection) -> dict[str, int]:
 
 
 def get_or_create_team(conn: Connection, name: str, kind: str) -> int:
-    found = conn.execute(sa.select(TeamRow.id).where(TeamRow.name == name)).scalar_one_or_none()
-    if found is not None:
-        return int(found)
-    return int(conn.execute(sa.insert(TeamRow).returning(TeamRow.id), {"name": name, "kind": kind}).scalar_one())
+    conn.execute(insert_ignoring_conflicts(conn, table_of(TeamRow)), {"name": name, "kind": kind})
+    return int(conn.execute(sa.select(TeamRow.id).where(TeamRow.name == name)).scalar_one())
