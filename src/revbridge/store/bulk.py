@@ -28,7 +28,9 @@ def _utc_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(pc.cast(utc, pa.timestamp("us")), pa.string())
 
 
-def insert_new_rows(conn: Connection, table: str, rows: pa.Table, *, conflict: Sequence[str]) -> int:
+def insert_new_rows(
+    conn: Connection, table: str, rows: pa.Table, *, conflict: Sequence[str], keys_unique: bool = False
+) -> int:
     """Insert ``rows`` (columns named as the table's), skipping conflicts on ``conflict``; returns rows created.
 
     Timestamp columns must be UTC; JSON columns come as text.
@@ -40,7 +42,7 @@ def insert_new_rows(conn: Connection, table: str, rows: pa.Table, *, conflict: S
             rows = rows.set_column(index, rows.column_names[index], _utc_text(column))
     if conn.dialect.name == "sqlite":
         return _sqlite_insert(conn, table, rows, conflict)
-    return _postgres_copy(conn, table, rows, conflict)
+    return _postgres_copy(conn, table, rows if keys_unique else _unique_keys(rows, conflict), conflict)
 
 
 PARALLEL_MIN_ROWS = 20_000
@@ -65,7 +67,7 @@ def insert_new_rows_in_parallel(
 
     def write(part: pa.Table) -> int:
         with writing(engine).begin() as conn:
-            return insert_new_rows(conn, table, part, conflict=conflict)
+            return insert_new_rows(conn, table, part, conflict=conflict, keys_unique=True)
 
     return sum(pool.map(write, [rows.slice(i, size) for i in range(0, rows.num_rows, size)]))
 
@@ -121,7 +123,7 @@ def _postgres_copy(conn: Connection, table: str, rows: pa.Table, conflict: Seque
     cols = ", ".join(names)
     staging = f"_staging_{table}_{zlib.crc32(cols.encode()):08x}"
     buffer = io.BytesIO()
-    pcsv.write_csv(_unique_keys(rows, conflict), buffer, pcsv.WriteOptions(include_header=False))
+    pcsv.write_csv(rows, buffer, pcsv.WriteOptions(include_header=False))
     match = " AND ".join(f"t.{k} = s.{k}" for k in conflict)
     cursor = raw.cursor()
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
