@@ -10,6 +10,25 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+# What a lead record says about the person, each stored in the lead column of the same name. Fit rules in
+# the SLA read these (plus ``campaign``); ingestion copies them (plus the known outcome, ``converted``).
+PERSON_FIELDS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "industry",
+    "country",
+    "region",
+    "city",
+    "employees",
+    "annual_revenue",
+    "phone",
+    "lead_source",
+    "status",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StageEntry:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from revbridge.domain.durations import number_text
+from revbridge.domain.records import PERSON_FIELDS
 from revbridge.domain.sla_values import (
     AssigneeField,
     CalendarDuration,
@@ -54,23 +55,8 @@ FitOp = Literal["equals", "in", "between", "regex", "exists", "gte", "lte"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Period = Literal["week", "month", "quarter"]
 
-LEAD_FIELDS: tuple[str, ...] = (
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "industry",
-    "country",
-    "region",
-    "city",
-    "employees",
-    "annual_revenue",
-    "phone",
-    "lead_source",
-    "campaign",
-    "status",
-)
+# The lead's own fields a fit rule may name, in the order error messages list them.
+LEAD_FIELDS: tuple[str, ...] = (*(f for f in PERSON_FIELDS if f != "status"), "campaign", "status")
 ACCOUNT_FIELDS: tuple[str, ...] = (
     "name",
     "domain",

@@ -15,29 +15,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import email_domain, normalise_company
-from revbridge.domain.records import LeadRecord, lead_keys, merge_leads
+from revbridge.domain.records import PERSON_FIELDS, LeadRecord, lead_keys, merge_leads
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
 from revbridge.store.tables import LeadRow, StageTransitionRow
 
 # LeadRecord fields stored as lead columns of the same name.
-_PLAIN_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "industry",
-    "country",
-    "region",
-    "city",
-    "employees",
-    "annual_revenue",
-    "phone",
-    "lead_source",
-    "status",
-    "converted",
-)
+_PLAIN_FIELDS = (*PERSON_FIELDS, "converted")
 
 
 _ATTEMPTS = 3
