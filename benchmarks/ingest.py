@@ -93,11 +93,13 @@ def child(url: str, events: str, people: str | None) -> None:
         run_import(engine, "csv", Path(people), mapping=Path(people).with_suffix(".yaml"))
         return
     peak_anon = _anon_bytes()
+    after_batch: list[int] = []  # heap after each batch: flat from first to last if nothing leaks
     started = time.perf_counter()
 
     def progress(_done: int) -> None:
         nonlocal peak_anon
-        peak_anon = max(peak_anon, _anon_bytes())
+        after_batch.append(_anon_bytes())
+        peak_anon = max(peak_anon, after_batch[-1])
 
     summary = run_import(engine, "csv", Path(events), mapping=MAPPING, batch_size=100_000, progress=progress)
     elapsed = time.perf_counter() - started
@@ -114,6 +116,10 @@ def child(url: str, events: str, people: str | None) -> None:
                 "rows_per_s": summary.read / elapsed,
                 "peak_rss_mb": peak_rss / 2**20,
                 "peak_heap_mb": max(peak_anon, _anon_bytes()) / 2**20,
+                "peak_heap_mb_by_quarter": [
+                    round(max(after_batch[q * len(after_batch) // 4 : (q + 1) * len(after_batch) // 4] or [0]) / 2**20)
+                    for q in range(4)
+                ],
             }
         )
     )
@@ -215,7 +221,8 @@ def main() -> None:
                 figures[f"new_{size}"] = first
                 print(
                     f"{kind:8} {size:>9,} new rows   {first['rows_per_s']:>10,.0f} rows/s   "
-                    f"peak heap {first['peak_heap_mb']:,.0f} MB (RSS {first['peak_rss_mb']:,.0f} MB)"
+                    f"peak heap {first['peak_heap_mb']:,.0f} MB (RSS {first['peak_rss_mb']:,.0f} MB), "
+                    f"by quarter of the batches {first['peak_heap_mb_by_quarter']} MB"
                 )
                 if size == args.rows:
                     again = run_child(url, files[size], None)

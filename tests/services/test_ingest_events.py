@@ -47,6 +47,17 @@ def test_a_touchpoint_log_lands_once_however_often_it_is_replayed(engine: Engine
     assert _scalar(engine, "SELECT count(*) FROM campaigns WHERE name = 'spring-launch' AND channel = 'email'") == 1
 
 
+def test_a_log_that_overlaps_what_is_stored_adds_only_the_new_events(engine: Engine, tmp_path: Path) -> None:
+    """Stored events in the middle and at the end of a batch: the fast path must not give up the new ones."""
+    rows = [[f"e{i}", f"p{i % 5}@acme.com", "page_view", "email", "", "2025-03-01T10:00:00Z"] for i in range(40)]
+    mapping = MAPPINGS / "touchpoints.yaml"
+    run_import(engine, "csv", _write(tmp_path / "some.csv", rows[10:20] + rows[39:]), mapping=mapping)
+    again = run_import(engine, "csv", _write(tmp_path / "all.csv", rows), mapping=mapping)
+    assert (again.created, again.duplicate) == (29, 11)
+    assert _scalar(engine, "SELECT count(*) FROM touchpoints") == 40
+    assert _scalar(engine, "SELECT count(DISTINCT external_id) FROM touchpoints") == 40
+
+
 def test_no_touchpoint_is_ever_orphaned(engine: Engine, tmp_path: Path) -> None:
     rows = [[f"e{i}", f"p{i}@acme.com", "form_fill", "paid_search", "", "2025-03-01 10:00"] for i in range(30)]
     run_import(engine, "csv", _write(tmp_path / "events.csv", rows), mapping=MAPPINGS / "touchpoints.yaml")

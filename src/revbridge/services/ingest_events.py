@@ -102,7 +102,8 @@ class EventIngestor:
             return prepared
         emails = _column(table, "lead_email")
         prepared.result.leads_created = self._create_new_people(table, emails, now)
-        with writing(self.engine).begin() as conn:
+        # Read-only: on SQLite a write transaction here would wait for the batch being written.
+        with self.engine.connect() as conn:
             keys = self._lead_keys(table, emails)
             lead_ids = self._resolve(conn, emails, keys)
             missing = pc.is_null(lead_ids)
@@ -120,7 +121,7 @@ class EventIngestor:
             }
             if entity == "touchpoints":
                 rows["channel"] = _column(table, "channel")
-                rows["campaign_id"] = self._campaign_ids(conn, table)
+                rows["campaign_id"] = self._campaign_ids(table)
             else:
                 rows["user_id"] = self._user_ids(conn, table)
                 rows["outcome"] = _column(table, "outcome")
@@ -185,9 +186,9 @@ class EventIngestor:
         return pc.if_else(pc.is_valid(emails), by_email, by_key)
 
     # -- campaigns and users -------------------------------------------------------------------
-    def _campaign_ids(self, conn: Connection, table: pa.Table) -> pa.Array:
+    def _campaign_ids(self, table: pa.Table) -> pa.Array:
         names = _column(table, "campaign")
-        unique = [n for n in pc.unique(names).to_pylist() if n]
+        unique = [n for n in pc.unique(names).to_pylist() if n and n not in self._campaigns]
         if unique:
             channels: dict[str, str | None] = {}
             if "channel" in table.column_names:
@@ -199,7 +200,8 @@ class EventIngestor:
                         strict=True,
                     )
                 )
-            repo.get_or_create_campaigns(conn, {n: channels.get(n) for n in unique}, self._campaigns)
+            with writing(self.engine).begin() as conn:
+                repo.get_or_create_campaigns(conn, {n: channels.get(n) for n in unique}, self._campaigns)
         return _lookup(names, self._campaigns)
 
     def _user_ids(self, conn: Connection, table: pa.Table) -> pa.Array:

@@ -11,6 +11,7 @@ import io
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import psycopg
 import pyarrow as pa
@@ -111,42 +112,60 @@ def _sqlite_insert(conn: Connection, table: str, rows: pa.Table, conflict: Seque
 
 
 def _postgres_copy(conn: Connection, table: str, rows: pa.Table, conflict: Sequence[str]) -> int:
-    """COPY into a staging table, then insert the rows whose key is new.
+    """COPY straight into the table; if a key is already there, into a staging table and then insert
+    the rows whose key is new.
 
-    The anti-join insert is 1.5x faster than ``ON CONFLICT DO NOTHING`` (no speculative insertion per
-    row). Should another writer add the same key between the two (a unique violation), the batch is
-    redone with ``ON CONFLICT DO NOTHING`` inside a savepoint, so concurrent imports stay correct.
+    A first import's batches are all new, and COPY into the table is 1.4x faster than staging them.
+    A batch already stored fails at its first row, so a replay costs little more than the staged path,
+    which is itself 1.5x faster than ``ON CONFLICT DO NOTHING`` (no speculative insertion per row).
+    Should another writer add the same key between the staging and the insert (a unique violation),
+    the insert is redone with ``ON CONFLICT DO NOTHING``, so concurrent imports stay correct.
     """
     raw = conn.connection.driver_connection
     assert raw is not None
     names = rows.column_names
     cols = ", ".join(names)
-    staging = f"_staging_{table}_{zlib.crc32(cols.encode()):08x}"
     buffer = io.BytesIO()
     pcsv.write_csv(rows, buffer, pcsv.WriteOptions(include_header=False))
-    match = " AND ".join(f"t.{k} = s.{k}" for k in conflict)
     cursor = raw.cursor()
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+    cursor.execute("SAVEPOINT revbridge_bulk")
+    try:
+        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+        created = int(rows.num_rows)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT revbridge_bulk")
+        created = _postgres_staged(cursor, table, cols, buffer, conflict)
+    cursor.execute("RELEASE SAVEPOINT revbridge_bulk")
+    cursor.close()
+    return created
+
+
+def _postgres_staged(
+    cursor: psycopg.Cursor[Any], table: str, cols: str, buffer: io.BytesIO, conflict: Sequence[str]
+) -> int:
+    staging = f"_staging_{table}_{zlib.crc32(cols.encode()):08x}"
+    match = " AND ".join(f"t.{k} = s.{k}" for k in conflict)
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
     )
     with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
         copy.write(buffer.getbuffer())
-    cursor.execute("SAVEPOINT revbridge_bulk")
+    cursor.execute("SAVEPOINT revbridge_staged")
     try:
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
         )
     except psycopg.errors.UniqueViolation:
-        cursor.execute("ROLLBACK TO SAVEPOINT revbridge_bulk")
+        cursor.execute("ROLLBACK TO SAVEPOINT revbridge_staged")
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
         )
     created = cursor.rowcount
-    cursor.execute("RELEASE SAVEPOINT revbridge_bulk")
+    cursor.execute("RELEASE SAVEPOINT revbridge_staged")
     cursor.execute(f"TRUNCATE {staging}")
-    cursor.close()
     return int(created)
 
 

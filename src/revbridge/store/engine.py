@@ -40,6 +40,9 @@ def _sqlite_begin(conn: Connection) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages: index inserts during bulk ingest touch fewer pages (1.2x faster, benchmarks/ingest.py).
+    # Takes effect only when the file is created; existing databases keep their page size.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

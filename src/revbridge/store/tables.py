@@ -172,20 +172,20 @@ class LeadRow(Base):
 class TouchpointRow(Base):
     __tablename__ = "touchpoints"
     __table_args__ = (
-        sa.UniqueConstraint("source", "external_id"),
         # One narrow index per purpose: a lead's journey is read by lead (a few hundred rows, sorted in
         # memory); time-range scans are the analytics engine's job. A (lead_id, occurred_at) index made
         # bulk ingest 1.5x slower on SQLite (benchmarks/ingest.py).
         sa.Index("ix_touchpoints_lead_id", "lead_id"),
     )
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
     # No foreign-key constraints on the event tables: PostgreSQL checks them row by row, which halved
     # bulk ingest (benchmarks/ingest.py). Ingestion resolves lead_id and campaign_id from their tables in
     # the same transaction, and leads are never deleted, so the references hold by construction
     # (tests/services/test_ingest_events.py checks that no event is orphaned).
     lead_id: Mapped[int]
-    source: Mapped[str] = mapped_column(sa.String(50))
-    external_id: Mapped[str] = mapped_column(sa.String(200))
+    # The key is the event's own id in its source: a replayed event collides with itself. No surrogate
+    # id: on PostgreSQL its index made bulk ingest 1.5x slower (benchmarks/ingest.py).
+    source: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(100))
     channel: Mapped[str | None] = mapped_column(sa.String(100))
     campaign_id: Mapped[int | None]
@@ -195,15 +195,11 @@ class TouchpointRow(Base):
 
 class ActivityRow(Base):
     __tablename__ = "activities"
-    __table_args__ = (
-        sa.UniqueConstraint("source", "external_id"),
-        sa.Index("ix_activities_lead_id", "lead_id"),
-    )
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
-    lead_id: Mapped[int]  # no FK constraint: see TouchpointRow
+    __table_args__ = (sa.Index("ix_activities_lead_id", "lead_id"),)
+    lead_id: Mapped[int]  # no FK constraint and no surrogate id: see TouchpointRow
     user_id: Mapped[int | None]
-    source: Mapped[str] = mapped_column(sa.String(50))
-    external_id: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(50))  # call | email | meeting | ...
     outcome: Mapped[str | None] = mapped_column(sa.String(100))
     occurred_at: Mapped[datetime]
