@@ -1,0 +1,295 @@
+"""Scoring as the SLA says: fit from who the lead is, engagement from what the lead does, each explained.
+
+**Fit** is the sum of the points of every fit rule that holds on the lead's fields (or its account's,
+``account.employees``; custom properties as ``properties.<name>``). Text comparisons ignore case.
+
+**Engagement** is the sum over touchpoints of their points, decayed by half every ``half_life``:
+``points * 2 ** (-(now - occurred_at) / half_life)``. A type's ``cap`` (``20 per 7d``) limits the points
+that type earns in each window of that length, counted from the Unix epoch in UTC: the earliest
+touchpoints in a window earn points until the cap is reached, later ones earn nothing. Negative points
+(an unsubscribe) are never capped. A lead writing from a competitor's domain gets the competitors'
+points on top, without decay.
+
+Because decay is exponential, the sum can be kept as one value at a reference time and read at any
+later time by multiplying by the decay factor: ``EngagementState.add`` updates a lead's score for one
+touchpoint in O(1) (per touchpoint type, of which the SLA names a handful), and the batch rescoring in
+``services/scoring`` computes the same numbers for every lead in one pass. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from revbridge.domain.identity import email_domain
+from revbridge.domain.sla_sections import Engagement, FitRule, Scoring
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreReason:
+    """One line of a score's explanation: which rule gave how many points."""
+
+    rule: str
+    points: float
+
+    def __str__(self) -> str:
+        return f"{self.points:+.1f}  {self.rule}"
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A lead's scores at one moment, with the reasons for each."""
+
+    fit: float
+    engagement: float
+    p_convert: float | None
+    combined: float
+    reasons: tuple[ScoreReason, ...]
+
+    def as_names(self) -> dict[str, float | None]:
+        """The names a qualification condition reads: ``fit >= 30 and engagement >= 40``."""
+        return {"fit": self.fit, "engagement": self.engagement, "score": self.combined, "p_convert": self.p_convert}
+
+
+# --- fit ------------------------------------------------------------------------------------------------
+
+
+def field_value(name: str, lead: Mapping[str, Any], account: Mapping[str, Any] | None) -> Any:
+    """The value a fit rule reads: ``industry``, ``account.employees``, ``properties.plan``."""
+    source: Mapping[str, Any] | None = lead
+    if name.startswith("account."):
+        source, name = account, name.removeprefix("account.")
+    if source is None:
+        return None
+    if name.startswith("properties."):
+        properties = source.get("properties") or {}
+        return properties.get(name.removeprefix("properties."))
+    return source.get(name)
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().casefold() == b.strip().casefold()
+    number_a, number_b = _number(a), _number(b)
+    if number_a is not None and number_b is not None:
+        return number_a == number_b
+    return bool(a == b)
+
+
+def rule_holds(rule: FitRule, value: Any) -> bool:
+    """Whether one fit rule holds for a field's value; a missing value matches nothing but ``exists``."""
+    if rule.op == "exists":
+        return value is not None and value != ""
+    if value is None or value == "":
+        return False
+    if rule.op == "equals":
+        return _same(value, rule.value)
+    if rule.op == "in":
+        return any(_same(value, option) for option in rule.value)
+    if rule.op == "regex":
+        return _pattern(rule.value).search(str(value)) is not None
+    number = _number(value)
+    if number is None:
+        return False
+    if rule.op == "between":
+        return float(rule.value[0]) <= number <= float(rule.value[1])
+    if rule.op == "gte":
+        return number >= float(rule.value)
+    return number <= float(rule.value)  # lte
+
+
+def fit_score(
+    rules: Iterable[FitRule], lead: Mapping[str, Any], account: Mapping[str, Any] | None = None
+) -> tuple[float, tuple[ScoreReason, ...]]:
+    reasons = tuple(
+        ScoreReason(f"fit: {rule.describe()}", rule.points)
+        for rule in rules
+        if rule_holds(rule, field_value(rule.field, lead, account))
+    )
+    return float(sum(r.points for r in reasons)), reasons
+
+
+# --- engagement -----------------------------------------------------------------------------------------
+
+
+def decay_factor(later: datetime, earlier: datetime, half_life_seconds: float) -> float:
+    """``2 ** (-(later - earlier) / half_life)``: what one point at ``earlier`` is worth at ``later``."""
+    return math.pow(2.0, -(later - earlier).total_seconds() / half_life_seconds)
+
+
+def cap_window(at: datetime, window_seconds: float) -> int:
+    """The number of the cap window ``at`` falls in, counted from the Unix epoch in UTC."""
+    return math.floor((at - EPOCH).total_seconds() / window_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeState:
+    """One touchpoint type's part of a lead's engagement: its value at the state's reference time,
+    how many touchpoints gave it, and the points already earned in the latest cap window."""
+
+    value: float = 0.0
+    count: int = 0
+    window: int | None = None
+    earned_in_window: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementState:
+    """A lead's engagement as values at ``ref_at``; read it at any later time with ``at``."""
+
+    ref_at: datetime | None = None
+    by_type: Mapping[str, TypeState] = field(default_factory=dict)
+
+    def add(self, engagement: Engagement, kind: str, occurred_at: datetime) -> EngagementState:
+        """The state after one more touchpoint of type ``kind``: O(1). Types the SLA gives no points
+        are ignored. A touchpoint older than the reference time is decayed to it (exact: decay is
+        linear); its cap window is honoured when it is the latest window seen for its type."""
+        rule = engagement.touchpoints.get(kind)
+        if rule is None:
+            return self
+        half_life = engagement.half_life.as_timedelta().total_seconds()
+        current = self.by_type.get(kind, TypeState())
+        points = float(rule.points)
+        window, earned = current.window, current.earned_in_window
+        if rule.cap is not None and points > 0:
+            number = cap_window(occurred_at, rule.cap.window.as_timedelta().total_seconds())
+            if window is None or number > window:
+                window, earned = number, 0.0
+            if number == window:
+                points = max(0.0, min(points, rule.cap.points - earned))
+                earned += points
+        ref = self.ref_at
+        if ref is None or occurred_at >= ref:
+            factor = 1.0 if ref is None else decay_factor(occurred_at, ref, half_life)
+            by_type = {name: replace(state, value=state.value * factor) for name, state in self.by_type.items()}
+            ref, worth = occurred_at, points
+        else:
+            by_type = dict(self.by_type)
+            worth = points * decay_factor(ref, occurred_at, half_life)
+        before = by_type.get(kind, current)
+        by_type[kind] = TypeState(before.value + worth, before.count + 1, window, earned)
+        return EngagementState(ref, by_type)
+
+    def at(self, engagement: Engagement, now: datetime) -> dict[str, float]:
+        """Each type's decayed value at ``now`` (not before the reference time)."""
+        if self.ref_at is None:
+            return {}
+        half_life = engagement.half_life.as_timedelta().total_seconds()
+        factor = decay_factor(now, self.ref_at, half_life) if now > self.ref_at else 1.0
+        return {name: state.value * factor for name, state in self.by_type.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref_at": self.ref_at.isoformat() if self.ref_at else None,
+            "types": {
+                name: [s.value, s.count, s.window, s.earned_in_window] for name, s in sorted(self.by_type.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> EngagementState:
+        if not data or not data.get("ref_at"):
+            return cls()
+        types = {
+            name: TypeState(float(v), int(c), None if w is None else int(w), float(e))
+            for name, (v, c, w, e) in (data.get("types") or {}).items()
+        }
+        return cls(datetime.fromisoformat(data["ref_at"]), types)
+
+
+def engagement_from_touchpoints(
+    engagement: Engagement, touchpoints: Iterable[tuple[str, datetime]], now: datetime
+) -> dict[str, float]:
+    """The definition, one touchpoint at a time: each type's decayed, capped points at ``now`` from
+    (type, occurred_at) pairs. Touchpoints after ``now`` do not count. The reference the O(1) state and
+    the batch rescoring are checked against, and the per-row baseline of ``benchmarks/scoring.py``."""
+    half_life = engagement.half_life.as_timedelta().total_seconds()
+    earned: dict[tuple[str, int], float] = {}
+    totals: dict[str, float] = {}
+    for kind, at in sorted(touchpoints, key=lambda t: t[1]):
+        rule = engagement.touchpoints.get(kind)
+        if rule is None or at > now:
+            continue
+        points = float(rule.points)
+        if rule.cap is not None and points > 0:
+            key = (kind, cap_window(at, rule.cap.window.as_timedelta().total_seconds()))
+            points = max(0.0, min(points, rule.cap.points - earned.get(key, 0.0)))
+            earned[key] = earned.get(key, 0.0) + points
+        totals[kind] = totals.get(kind, 0.0) + points * decay_factor(now, at, half_life)
+    return totals
+
+
+def competitor_points(engagement: Engagement, email: str | None) -> float:
+    if engagement.competitors is None or not email:
+        return 0.0
+    domain = email_domain(email.strip().lower())
+    domains = {d.strip().lower() for d in engagement.competitors.domains}
+    return float(engagement.competitors.points) if domain in domains else 0.0
+
+
+def engagement_score(
+    engagement: Engagement, state: EngagementState, email: str | None, now: datetime
+) -> tuple[float, tuple[ScoreReason, ...]]:
+    reasons = [
+        ScoreReason(f"engagement: {state.by_type[name].count} × {name}, decayed", value)
+        for name, value in sorted(state.at(engagement, now).items())
+        if value != 0
+    ]
+    penalty = competitor_points(engagement, email)
+    if penalty:
+        reasons.append(ScoreReason("engagement: e-mail from a competitor's domain", penalty))
+    return float(sum(r.points for r in reasons)), tuple(reasons)
+
+
+# --- the combined score ---------------------------------------------------------------------------------
+
+
+def combined_score(scoring: Scoring, fit: float, engagement: float, p_convert: float | None) -> float:
+    """fit + engagement; with a model and a ``predictive_weight`` w, ``(1 - w) * (fit + engagement) +
+    w * 100 * p_convert``, so that a probability of 0.6 weighs like 60 points."""
+    rules = fit + engagement
+    if scoring.predictive_weight is None or p_convert is None:
+        return rules
+    weight = scoring.predictive_weight
+    return (1 - weight) * rules + weight * 100 * p_convert
+
+
+def score_lead(
+    scoring: Scoring,
+    lead: Mapping[str, Any],
+    account: Mapping[str, Any] | None,
+    state: EngagementState,
+    now: datetime,
+    p_convert: float | None = None,
+) -> Score:
+    """Every score of one lead at ``now``, explained."""
+    fit, fit_reasons = fit_score(scoring.fit, lead, account)
+    engagement, engagement_reasons = 0.0, tuple[ScoreReason, ...]()
+    if scoring.engagement is not None:
+        engagement, engagement_reasons = engagement_score(scoring.engagement, state, lead.get("email"), now)
+    combined = combined_score(scoring, fit, engagement, p_convert)
+    reasons = fit_reasons + engagement_reasons
+    if p_convert is not None and scoring.predictive_weight is not None:
+        reasons += (ScoreReason(f"model: p(convert) = {p_convert:.2f}, weight {scoring.predictive_weight:g}", 0.0),)
+    return Score(fit, engagement, p_convert, combined, reasons)
