@@ -83,7 +83,8 @@ def test_a_rejection_does_what_its_reason_says() -> None:
     recycle = decide(lead, Rejected("rep@x.com", "no_budget", T0, rating=2, note="next year"), _sla(), CLOCK)
     assert recycle.stage == "nurture"
     assert recycle.nurture_until == T0 + timedelta(days=90)
-    assert recycle.transition is not None and recycle.transition.reason == "rejected: No budget this year"
+    assert recycle.transition is not None
+    assert recycle.transition.reason == "rejected: No budget this year"
     out = decide(lead, Rejected("rep@x.com", "competitor", T0), _sla(), CLOCK)
     assert out.stage == "disqualified"
 
@@ -96,7 +97,7 @@ def test_an_unknown_reason_or_rating_is_refused_with_the_choices() -> None:
 
 
 def test_a_move_the_sla_does_not_allow_is_refused_and_names_the_allowed_ones() -> None:
-    with pytest.raises(TransitionNotAllowed, match="from stage 'lead'.*allows: mql"):
+    with pytest.raises(TransitionNotAllowed, match=r"from stage 'lead'.*allows: mql"):
         decide(_lead("lead"), Accepted("rep@x.com", T0), _sla(), CLOCK)
     with pytest.raises(TransitionNotAllowed):
         decide(_lead("sal"), Advanced("customer", "rep@x.com", T0), _sla(), CLOCK)
@@ -113,7 +114,8 @@ def test_attempts_are_counted_until_enough_were_made() -> None:
     attempts = OpenObligation(9, "attempts", T0 + timedelta(days=5), required_count=3, done_count=1)
     lead = _lead("sal", open_obligations=(attempts,))
     second = decide(lead, ActivityLogged("call", "rep@x.com", T0), _sla(), CLOCK)
-    assert second.progress == ((9, 2),) and not second.close
+    assert second.progress == ((9, 2),)
+    assert not second.close
     done = decide(
         _lead("sal", open_obligations=(replace(attempts, done_count=2),)),
         ActivityLogged("email", "rep@x.com", T0),
@@ -127,11 +129,14 @@ def test_a_breach_escalates_and_when_the_sla_says_so_hands_the_lead_to_someone_e
     accept = OpenObligation(7, "accept", T0)
     decision = decide(_lead("mql", open_obligations=(accept,)), Breached(accept, T0), _sla(), CLOCK)
     assert [(c.obligation_id, c.status) for c in decision.close] == [(7, "breached")]
-    assert decision.escalate is not None and str(decision.escalate.to.escalate_to) == "role:sales_manager"
-    assert decision.route and [o.kind for o in decision.open] == ["accept"]
+    assert decision.escalate is not None
+    assert str(decision.escalate.to.escalate_to) == "role:sales_manager"
+    assert decision.route
+    assert [o.kind for o in decision.open] == ["accept"]
     first_touch = OpenObligation(8, "first_touch", T0)
     no_reassign = decide(_lead("sal", open_obligations=(first_touch,)), Breached(first_touch, T0), _sla(), CLOCK)
-    assert not no_reassign.route and no_reassign.escalate is not None
+    assert not no_reassign.route
+    assert no_reassign.escalate is not None
 
 
 def test_a_breach_of_a_clock_already_met_does_nothing() -> None:
@@ -144,7 +149,9 @@ def test_a_nurtured_lead_comes_back_only_after_its_cool_off_and_at_most_max_loop
     hot = _score(40, 60)
     assert not decide(lead, Scored(hot, T0 + timedelta(days=60)), _sla(), CLOCK).changes_anything
     back = decide(lead, Scored(hot, T0 + timedelta(days=91)), _sla(), CLOCK)
-    assert back.stage == "mql" and back.recycled and "loop 2" in (back.transition.reason if back.transition else "")
+    assert back.stage == "mql"
+    assert back.recycled
+    assert "loop 2" in (back.transition.reason if back.transition else "")
     tired = replace(lead, recycle_count=3)
     assert not decide(tired, Scored(hot, T0 + timedelta(days=91)), _sla(), CLOCK).changes_anything
 
