@@ -80,6 +80,9 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
     role: Mapped[str] = mapped_column(sa.String(20))  # admin | marketing | sales | viewer
+    title: Mapped[str | None] = mapped_column(sa.String(100))  # job function an SLA names: role:sales_manager
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    last_assigned_at: Mapped[datetime | None]  # round robin: who waited longest
     active: Mapped[bool] = mapped_column(default=True)
     away: Mapped[bool] = mapped_column(default=False)
     capacity: Mapped[int | None]
@@ -161,6 +164,13 @@ class LeadRow(Base):
     engagement_ref_at: Mapped[datetime | None]
     predicted: Mapped[float | None] = mapped_column(sa.Double())
     recycle_count: Mapped[int] = mapped_column(default=0)
+    nurture_until: Mapped[datetime | None]  # a rejected lead's cool-off
+    engagement_state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # domain.scoring.EngagementState
+    score: Mapped[float] = mapped_column(sa.Double(), default=0.0)  # the combined score
+    score_reasons: Mapped[list[Any]] = mapped_column(Json, default=list)  # [[rule, points], ...]
+    scored_at: Mapped[datetime | None]
+    routed_at: Mapped[datetime | None]
+    routing_reason: Mapped[str | None] = mapped_column(sa.Text())
     converted: Mapped[bool | None]  # a known outcome brought by an import
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -273,7 +283,25 @@ class ObligationRow(Base):
     escalated_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(default=0)
     required_count: Mapped[int] = mapped_column(default=1)
+    done_count: Mapped[int] = mapped_column(default=0)
+    escalated_to: Mapped[str | None] = mapped_column(sa.String(320))
     sla_version: Mapped[int | None]
+
+
+class ScoreSnapshotRow(Base):
+    """A lead's scores when they changed its course or were asked for: the score over time, with reasons."""
+
+    __tablename__ = "score_snapshots"
+    __table_args__ = (sa.Index("ix_score_snapshots_lead_at", "lead_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
+    at: Mapped[datetime]
+    fit: Mapped[float] = mapped_column(sa.Double())
+    engagement: Mapped[float] = mapped_column(sa.Double())
+    p_convert: Mapped[float | None] = mapped_column(sa.Double())
+    score: Mapped[float] = mapped_column(sa.Double())
+    reasons: Mapped[list[Any]] = mapped_column(Json, default=list)
+    cause: Mapped[str] = mapped_column(sa.String(50))  # touchpoint | rescore | verdict | ...
 
 
 class FeedbackRow(Base):
