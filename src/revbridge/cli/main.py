@@ -39,11 +39,12 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
-    from revbridge.cli import demo, imports, sla
+    from revbridge.cli import clocks, demo, imports, sla
 
     app.add_typer(sla.app, name="sla")
     app.add_typer(imports.app, name="import")
     app.command(name="demo")(demo.demo)
+    app.command(name="tick")(clocks.tick)
 
 
 _register()
