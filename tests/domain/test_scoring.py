@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import pytest

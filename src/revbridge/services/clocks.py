@@ -1,0 +1,104 @@
+"""Ticking the SLA clocks: every obligation past its deadline is marked breached and escalated, once.
+
+``tick`` claims due obligations in batches. On PostgreSQL it locks them with ``FOR UPDATE SKIP LOCKED``,
+so two ticks running at once share the work and never escalate the same breach twice; on SQLite the
+write lock taken up front does the same. Each obligation is handled inside a savepoint: one that fails
+(a lead changed under it, a bad row) is counted and left for the next tick, and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from revbridge.domain.errors import RevBridgeError
+from revbridge.domain.lifecycle import Breached, LeadState, OpenObligation, decide
+from revbridge.services.lifecycle import Contract, NoSlaInForce, Outcome, persist, read_state
+from revbridge.services.sla_versions import current_sla
+from revbridge.store.engine import writing
+from revbridge.store.tables import ObligationRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickCounts:
+    due: int = 0  # obligations past their deadline that this tick claimed
+    breached: int = 0
+    escalated: int = 0
+    notifications: int = 0
+    failed: int = 0  # left for the next tick; see the log
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def contract_at(engine: Engine, at: datetime) -> Contract:
+    found = current_sla(engine, at)
+    if found is None:
+        raise NoSlaInForce(at)
+    return Contract.of(*found)
+
+
+def tick(
+    engine: Engine, *, now: datetime, contract: Contract | None = None, batch: int = 500, limit: int | None = None
+) -> TickCounts:
+    """Handle every obligation due by ``now`` (at most ``limit``); safe to run from several processes."""
+    contract = contract or contract_at(engine, now)
+    counts = TickCounts()
+    while limit is None or counts.due < limit:
+        size = batch if limit is None else min(batch, limit - counts.due)
+        with writing(engine).begin() as conn:
+            claimed = _claim(conn, now, size)
+            for obligation_id, lead_id in claimed:
+                _handle_one(conn, obligation_id, lead_id, contract, now, counts)
+        if len(claimed) < size:
+            break
+    return counts
+
+
+def _claim(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:
+    query = (
+        sa.select(ObligationRow.id, ObligationRow.lead_id)
+        .where(ObligationRow.status == "open", ObligationRow.due_at <= now)
+        .order_by(ObligationRow.due_at, ObligationRow.id)
+        .limit(size)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [(r.id, r.lead_id) for r in conn.execute(query)]
+
+
+def _handle_one(
+    conn: Connection, obligation_id: int, lead_id: int, contract: Contract, now: datetime, counts: TickCounts
+) -> None:
+    counts.due += 1
+    savepoint = conn.begin_nested()
+    try:
+        state = read_state(conn, lead_id)
+        obligation = next((o for o in state.open_obligations if o.id == obligation_id), None)
+        if obligation is None:  # met or closed since it was claimed
+            savepoint.rollback()
+            return
+        outcome = _breach(conn, state, obligation, contract, now)
+        savepoint.commit()
+    except (RevBridgeError, sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
+        savepoint.rollback()
+        counts.failed += 1
+        log.warning("obligation %s of lead %s left for the next tick: %s", obligation_id, lead_id, exc)
+        return
+    counts.breached += 1
+    counts.escalated += int(outcome.decision.escalate is not None)
+    counts.notifications += outcome.notifications
+
+
+def _breach(
+    conn: Connection, state: LeadState, obligation: OpenObligation, contract: Contract, now: datetime
+) -> Outcome:
+    decision = decide(state, Breached(obligation, now), contract.sla, contract.clock)
+    return persist(conn, state, decision, contract, at=now)

@@ -1,0 +1,321 @@
+"""Applying the SLA to one lead: each event's decision persisted in one transaction.
+
+``handle(engine, lead_id, make_event)`` reads the lead and its open clocks, asks ``domain.lifecycle.decide``
+what the event does, and writes all of it at once: the lead's new stage (only if its version has not
+moved since it was read, else ``StaleLead``), the transition with the SLA version that made it, the
+clocks opened and closed, the routing of a new MQL with the reason that person was chosen, and the
+notifications, in the outbox. A refused event raises before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import aliased
+
+from revbridge.domain import notifications as notify
+from revbridge.domain.business_time import BusinessClock
+from revbridge.domain.errors import LeadNotFound, NotFound, StaleLead
+from revbridge.domain.lifecycle import Decision, Event, LeadState, OpenObligation, decide
+from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
+from revbridge.domain.sla import Sla
+from revbridge.store import outbox
+from revbridge.store.engine import writing
+from revbridge.store.tables import (
+    AccountRow,
+    FeedbackRow,
+    LeadRow,
+    ObligationRow,
+    StageTransitionRow,
+    TeamRow,
+    UserRow,
+)
+
+
+class NoSlaInForce(NotFound):
+    def __init__(self, at: datetime) -> None:
+        super().__init__(f"no SLA version is in force at {at:%Y-%m-%d %H:%M}; apply one with `revbridge sla apply`")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The SLA in force, its version number, and its business-hours clock."""
+
+    version: int
+    sla: Sla
+    clock: BusinessClock
+
+    @classmethod
+    def of(cls, version: int, sla: Sla) -> Contract:
+        return cls(version, sla, BusinessClock.from_clocks(sla.clocks))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    lead_id: int
+    decision: Decision
+    stage: str
+    owner_id: int | None
+    routing: RoutingDecision | None = None
+    notifications: int = 0
+
+
+def read_state(conn: Connection, lead_id: int) -> LeadState:
+    lead = conn.execute(sa.select(LeadRow).where(LeadRow.id == lead_id)).mappings().first()
+    if lead is None:
+        raise LeadNotFound(lead_id)
+    rows = conn.execute(
+        sa.select(ObligationRow)
+        .where(ObligationRow.lead_id == lead_id, ObligationRow.status == "open")
+        .order_by(ObligationRow.id)
+    ).mappings()
+    obligations = tuple(
+        OpenObligation(r["id"], r["kind"], r["due_at"], r["required_count"], r["done_count"]) for r in rows
+    )
+    return LeadState(
+        lead_id=lead_id,
+        stage=lead["stage"],
+        version=lead["version"],
+        owner_id=lead["owner_id"],
+        recycle_count=lead["recycle_count"],
+        stage_changed_at=lead["stage_changed_at"],
+        nurture_until=lead["nurture_until"],
+        open_obligations=obligations,
+    )
+
+
+def handle(
+    engine: Engine,
+    lead_id: int,
+    make_event: Callable[[LeadState], Event],
+    contract: Contract,
+    *,
+    feedback: dict[str, Any] | None = None,
+) -> Outcome:
+    """Decide and persist one event for one lead, in one transaction."""
+    with writing(engine).begin() as conn:
+        state = read_state(conn, lead_id)
+        event = make_event(state)
+        decision = decide(state, event, contract.sla, contract.clock)
+        return persist(conn, state, decision, contract, at=_moment(event), feedback=feedback)
+
+
+def _moment(event: Event) -> datetime:
+    return event.at
+
+
+def persist(
+    conn: Connection,
+    state: LeadState,
+    decision: Decision,
+    contract: Contract,
+    *,
+    at: datetime,
+    feedback: dict[str, Any] | None = None,
+) -> Outcome:
+    """Write a decision; the caller's transaction makes it all or nothing."""
+    if not decision.changes_anything and feedback is None:
+        return Outcome(state.lead_id, decision, state.stage, state.owner_id)
+    values: dict[str, Any] = {"version": state.version + 1, "updated_at": at}
+    stage = state.stage
+    if decision.transition is not None:
+        t = decision.transition
+        stage = t.to_stage
+        values.update(stage=t.to_stage, stage_changed_at=t.at)
+        conn.execute(
+            sa.insert(StageTransitionRow).values(
+                lead_id=state.lead_id,
+                from_stage=t.from_stage,
+                to_stage=t.to_stage,
+                at=t.at,
+                actor=t.actor,
+                reason=t.reason,
+                sla_version=contract.version,
+                source="engine",
+            )
+        )
+    if decision.nurture_until is not None:
+        values["nurture_until"] = decision.nurture_until
+    if decision.recycled:
+        values["recycle_count"] = state.recycle_count + 1
+    changed = conn.execute(
+        sa.update(LeadRow).where(LeadRow.id == state.lead_id, LeadRow.version == state.version).values(**values)
+    ).rowcount
+    if changed != 1:
+        raise StaleLead(state.lead_id, state.version)
+    _close_and_progress(conn, decision)
+    owner_id, routing = state.owner_id, None
+    if decision.route:
+        exclude = frozenset({state.owner_id}) if decision.escalate is not None and state.owner_id else frozenset()
+        routing = _route(conn, state.lead_id, contract.sla, at, exclude)
+        owner_id = routing.rep_id if routing.rep_id is not None else owner_id
+    for new in decision.open:
+        conn.execute(
+            sa.insert(ObligationRow).values(
+                lead_id=state.lead_id,
+                kind=new.kind,
+                team=new.team,
+                owner_id=owner_id,
+                opened_at=new.opened_at,
+                due_at=new.due_at,
+                required_count=new.required_count,
+                sla_version=contract.version,
+            )
+        )
+    if feedback is not None:
+        _record_feedback(conn, state.lead_id, feedback, at, contract.version)
+    sent = 0
+    if routing is not None and routing.rep_id is not None and decision.escalate is None:
+        sent += _announce_assignment(conn, state.lead_id, routing, decision, at)
+    if decision.escalate is not None:
+        sent += _escalate(conn, state, decision, routing, at)
+    return Outcome(state.lead_id, decision, stage, owner_id, routing, sent)
+
+
+def _close_and_progress(conn: Connection, decision: Decision) -> None:
+    for closing in decision.close:
+        values: dict[str, Any] = {"status": closing.status, "closed_at": closing.at}
+        if closing.done_count is not None:
+            values["done_count"] = closing.done_count
+        conn.execute(
+            sa.update(ObligationRow)
+            .where(ObligationRow.id == closing.obligation_id, ObligationRow.status == "open")
+            .values(**values)
+        )
+    for obligation_id, done in decision.progress:
+        conn.execute(sa.update(ObligationRow).where(ObligationRow.id == obligation_id).values(done_count=done))
+
+
+def _record_feedback(conn: Connection, lead_id: int, feedback: dict[str, Any], at: datetime, version: int) -> None:
+    conn.execute(sa.insert(FeedbackRow).values(lead_id=lead_id, at=at, sla_version=version, **feedback))
+
+
+# --- routing --------------------------------------------------------------------------------------------
+
+
+def load_reps(conn: Connection) -> list[Rep]:
+    """Every sales person with the number of leads they hold that are still open (MQL or SAL)."""
+    open_leads = (
+        sa.select(LeadRow.owner_id, sa.func.count().label("n"))
+        .where(LeadRow.stage.in_(("mql", "sal")))
+        .group_by(LeadRow.owner_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(
+            UserRow.id,
+            UserRow.email,
+            UserRow.name,
+            TeamRow.name.label("team"),
+            UserRow.away,
+            UserRow.active,
+            sa.func.coalesce(open_leads.c.n, 0).label("open_leads"),
+            UserRow.capacity,
+            UserRow.last_assigned_at,
+        )
+        .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
+        .outerjoin(open_leads, open_leads.c.owner_id == UserRow.id)
+        .where(UserRow.role == "sales")
+        .order_by(UserRow.id)
+    )
+    return [Rep(**row._mapping) for row in rows]
+
+
+def _lead_facts(conn: Connection, lead_id: int) -> LeadFacts:
+    row = conn.execute(
+        sa.select(
+            sa.func.coalesce(AccountRow.country, LeadRow.country).label("country"),
+            sa.func.coalesce(AccountRow.region, LeadRow.region).label("region"),
+            sa.func.coalesce(AccountRow.industry, LeadRow.industry).label("industry"),
+            sa.func.coalesce(AccountRow.employees, LeadRow.employees).label("employees"),
+            AccountRow.owner_id.label("account_owner_id"),
+        )
+        .select_from(LeadRow)
+        .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
+        .where(LeadRow.id == lead_id)
+    ).one()
+    return LeadFacts(**row._mapping)
+
+
+def _route(conn: Connection, lead_id: int, sla: Sla, at: datetime, exclude: frozenset[int]) -> RoutingDecision:
+    decision = route(_lead_facts(conn, lead_id), sla.routing, load_reps(conn), exclude=exclude)
+    text = decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
+    conn.execute(
+        sa.update(LeadRow)
+        .where(LeadRow.id == lead_id)
+        .values(owner_id=decision.rep_id, routed_at=at, routing_reason=text)
+    )
+    if decision.rep_id is not None:
+        conn.execute(sa.update(UserRow).where(UserRow.id == decision.rep_id).values(last_assigned_at=at))
+    return decision
+
+
+def _names(conn: Connection, lead_id: int) -> tuple[str, str | None, float]:
+    row = conn.execute(
+        sa.select(LeadRow.first_name, LeadRow.last_name, LeadRow.email, LeadRow.score).where(LeadRow.id == lead_id)
+    ).one()
+    name = " ".join(p for p in (row.first_name, row.last_name) if p) or (row.email or f"lead {lead_id}")
+    return name, row.email, float(row.score or 0.0)
+
+
+def _user_name(conn: Connection, user_id: int | None) -> str:
+    if user_id is None:
+        return "nobody"
+    name = conn.execute(sa.select(UserRow.name).where(UserRow.id == user_id)).scalar_one_or_none()
+    return name or f"user {user_id}"
+
+
+def _announce_assignment(
+    conn: Connection, lead_id: int, routing: RoutingDecision, decision: Decision, at: datetime
+) -> int:
+    name, email, score = _names(conn, lead_id)
+    due = next((o.due_at for o in decision.open if o.kind == "accept"), at)
+    owner = _user_name(conn, routing.rep_id)
+    return int(outbox.enqueue(conn, notify.mql_assigned(lead_id, name, email, score, owner, routing.reason, due), at))
+
+
+# --- escalation -----------------------------------------------------------------------------------------
+
+
+def escalation_target(conn: Connection, party: str, owner_id: int | None) -> str:
+    """Who hears of a breach: ``role:X`` is the owner's manager when their title is X, else anyone
+    with that title (the owner's team first); ``team:X`` and ``person:X`` are taken as written."""
+    kind, _, name = party.partition(":")
+    if kind != "role":
+        return party
+    if owner_id is not None:
+        boss, owner = aliased(UserRow), aliased(UserRow)
+        manager = conn.execute(
+            sa.select(boss.email, boss.title).join(owner, owner.manager_id == boss.id).where(owner.id == owner_id)
+        ).first()
+        if manager is not None and manager.title == name:
+            return str(manager.email)
+    titled = conn.execute(
+        sa.select(UserRow.email).where(UserRow.title == name, UserRow.active.is_(True)).order_by(UserRow.id)
+    ).first()
+    return str(titled.email) if titled is not None else party
+
+
+def _escalate(
+    conn: Connection, state: LeadState, decision: Decision, routing: RoutingDecision | None, at: datetime
+) -> int:
+    escalate = decision.escalate
+    assert escalate is not None
+    target = escalation_target(conn, str(escalate.to.escalate_to), state.owner_id)
+    conn.execute(
+        sa.update(ObligationRow)
+        .where(ObligationRow.id == escalate.obligation_id)
+        .values(escalated_at=at, escalated_to=target, escalation_level=ObligationRow.escalation_level + 1)
+    )
+    name, _, _ = _names(conn, state.lead_id)
+    due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
+    owner = _user_name(conn, state.owner_id)
+    breach = notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due)
+    reassigned = _user_name(conn, routing.rep_id) if routing is not None and routing.rep_id is not None else None
+    told = notify.escalated(escalate.obligation_id, escalate.kind, state.lead_id, name, target, reassigned)
+    return int(outbox.enqueue(conn, breach, at)) + int(outbox.enqueue(conn, told, at))

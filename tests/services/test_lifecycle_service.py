@@ -1,0 +1,194 @@
+"""The lifecycle engine on a real database: hand-off, routing, verdicts, clocks that breach and escalate once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revbridge.domain.errors import StaleLead, TransitionNotAllowed
+from revbridge.domain.lifecycle import Accepted, Rejected, Scored
+from revbridge.domain.scoring import Score
+from revbridge.services.clocks import contract_at, tick
+from revbridge.services.lifecycle import Contract, handle
+from revbridge.services.sla_versions import apply_sla
+from revbridge.store import repositories as repo
+from revbridge.store.engine import make_engine, writing
+from revbridge.store.tables import LeadRow, ObligationRow, OutboxRow, StageTransitionRow, UserRow
+from tests.conftest import fresh_postgres_url
+from tests.pg_cluster import Cluster
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
+MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+def _setup(engine: Engine, leads: int = 1) -> Contract:
+    apply_sla(
+        engine,
+        EXAMPLE.read_text(),
+        effective_from=MONDAY - timedelta(days=30),
+        signed_by={"marketing": "maria", "sales": "sam"},
+        now=MONDAY,
+    )
+    with writing(engine).begin() as conn:
+        sdr = repo.get_or_create_team(conn, "sdr", "sales")
+        conn.execute(
+            sa.insert(UserRow),
+            [
+                {
+                    "email": "mia@nw.com",
+                    "name": "Mia Manager",
+                    "role": "sales",
+                    "title": "sales_manager",
+                    "team_id": sdr,
+                },
+                {"email": "ana@nw.com", "name": "Ana Ruiz", "role": "sales", "title": None, "team_id": sdr},
+                {"email": "bo@nw.com", "name": "Bo Chen", "role": "sales", "title": None, "team_id": sdr},
+            ],
+        )
+        conn.execute(sa.update(UserRow).where(UserRow.email != "mia@nw.com").values(manager_id=1))
+        conn.execute(sa.update(UserRow).where(UserRow.email == "mia@nw.com").values(away=True))
+        conn.execute(
+            sa.insert(LeadRow),
+            [
+                {"source": "test", "external_id": str(i), "email": f"p{i}@acme.com", "stage": "lead", "country": "BR"}
+                for i in range(leads)
+            ],
+        )
+    return contract_at(engine, MONDAY)
+
+
+def _hot(at: datetime) -> Scored:
+    return Scored(Score(35, 50, None, 85, ()), at)
+
+
+def _scalar(engine: Engine, query: sa.Select[tuple[int]]) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def test_an_mql_is_routed_with_a_reason_and_its_accept_clock_runs_in_business_hours(engine: Engine) -> None:
+    contract = _setup(engine)
+    outcome = handle(engine, 1, lambda _: _hot(MONDAY), contract)
+    assert outcome.stage == "mql"
+    assert outcome.routing is not None
+    assert outcome.routing.rule == "fallback"
+    with engine.connect() as conn:
+        lead = conn.execute(sa.select(LeadRow.owner_id, LeadRow.routing_reason, LeadRow.version)).one()
+        due = conn.execute(sa.select(ObligationRow.due_at, ObligationRow.owner_id)).one()
+        transition = conn.execute(sa.select(StageTransitionRow.to_stage, StageTransitionRow.sla_version)).one()
+        kinds = conn.execute(sa.select(OutboxRow.kind)).scalars().all()
+    assert lead.owner_id == 2  # Ana: Mia is away
+    assert "Mia Manager: away" in lead.routing_reason
+    assert lead.version == 2
+    assert due.due_at == datetime(2026, 3, 2, 19, 0, tzinfo=UTC)  # 10:00 + 4 business hours, New York
+    assert due.owner_id == 2
+    assert tuple(transition) == ("mql", 1)
+    assert kinds == ["mql_assigned"]
+
+
+def test_a_verdict_meets_the_clock_and_a_rejection_records_its_reason(engine: Engine) -> None:
+    contract = _setup(engine, leads=2)
+    handle(engine, 1, lambda _: _hot(MONDAY), contract)
+    handle(engine, 2, lambda _: _hot(MONDAY), contract)
+    handle(engine, 1, lambda _: Accepted("ana@nw.com", MONDAY + timedelta(hours=1)), contract)
+    feedback = {"verdict": "reject", "reason": "no_budget", "rating": 2, "note": "next year", "user_id": 3}
+    handle(
+        engine,
+        2,
+        lambda _: Rejected("bo@nw.com", "no_budget", MONDAY + timedelta(hours=1)),
+        contract,
+        feedback=feedback,
+    )
+    with engine.connect() as conn:
+        stages = {r.id: r.stage for r in conn.execute(sa.select(LeadRow.id, LeadRow.stage))}
+        statuses = sorted((r.kind, r.status) for r in conn.execute(sa.select(ObligationRow.kind, ObligationRow.status)))
+        reason = conn.execute(sa.text("SELECT reason FROM feedback")).scalar_one()
+    assert stages == {1: "sal", 2: "nurture"}
+    assert statuses == [("accept", "met"), ("accept", "met"), ("attempts", "open"), ("first_touch", "open")]
+    assert reason == "no_budget"
+
+
+def test_a_refused_move_writes_nothing(engine: Engine) -> None:
+    contract = _setup(engine)
+    with pytest.raises(TransitionNotAllowed):
+        handle(engine, 1, lambda _: Accepted("ana@nw.com", MONDAY), contract)
+    assert _scalar(engine, sa.select(sa.func.count()).select_from(StageTransitionRow)) == 0
+    assert _scalar(engine, sa.select(LeadRow.version)) == 1
+
+
+def test_two_people_acting_on_one_lead_cannot_both_win(engine: Engine) -> None:
+    contract = _setup(engine)
+    handle(engine, 1, lambda _: _hot(MONDAY), contract)
+
+    def second_verdict_sneaks_in(state: object) -> Accepted:
+        with writing(engine).begin() as other:  # another person's verdict commits first
+            other.execute(sa.update(LeadRow).values(version=LeadRow.version + 1))
+        return Accepted("ana@nw.com", MONDAY)
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's write lock is taken up front: the other writer would wait for this one")
+    with pytest.raises(StaleLead):
+        handle(engine, 1, second_verdict_sneaks_in, contract)
+
+
+def test_a_tick_breaches_escalates_to_the_manager_reassigns_and_is_idempotent(engine: Engine) -> None:
+    contract = _setup(engine)
+    handle(engine, 1, lambda _: _hot(MONDAY), contract)
+    early = tick(engine, now=MONDAY + timedelta(hours=3), contract=contract)
+    assert early.due == 0
+    late = MONDAY + timedelta(days=1)
+    first = tick(engine, now=late, contract=contract)
+    again = tick(engine, now=late, contract=contract)
+    assert (first.due, first.breached, first.escalated, first.notifications) == (1, 1, 1, 2)
+    assert again.due == 0
+    with engine.connect() as conn:
+        breached = conn.execute(sa.select(ObligationRow).where(ObligationRow.status == "breached")).one()
+        fresh = conn.execute(sa.select(ObligationRow).where(ObligationRow.status == "open")).one()
+        owner = conn.execute(sa.select(LeadRow.owner_id)).scalar_one()
+    assert breached.escalated_to == "mia@nw.com"
+    assert owner == 3  # reassigned from Ana to Bo
+    assert fresh.owner_id == 3
+
+
+CHILD = """
+import json, sys
+from datetime import datetime
+from revbridge.services.clocks import tick
+from revbridge.store.engine import make_engine
+counts = tick(make_engine(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]), batch=5)
+print(json.dumps(counts.as_dict()))
+"""
+
+
+@pytest.mark.postgres
+def test_two_ticks_in_two_processes_never_escalate_one_breach_twice(pg_cluster: Cluster, pg_template: str) -> None:
+    pg_url = fresh_postgres_url(pg_cluster, pg_template)
+    pg_engine = make_engine(pg_url)
+    contract = _setup(pg_engine, leads=60)
+    for lead_id in range(1, 61):
+        handle(pg_engine, lead_id, lambda _: _hot(MONDAY), contract)
+    late = (MONDAY + timedelta(days=2)).isoformat()
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, pg_url, late], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [json.loads(c.communicate(timeout=120)[0]) for c in children]
+    assert sum(r["breached"] for r in results) == 60
+    assert sum(r["escalated"] for r in results) == 60
+    escalations = _scalar(
+        pg_engine, sa.select(sa.func.count()).select_from(OutboxRow).where(OutboxRow.kind == "escalated")
+    )
+    assert escalations == 60
+    assert (
+        _scalar(
+            pg_engine, sa.select(sa.func.count()).select_from(ObligationRow).where(ObligationRow.status == "breached")
+        )
+        == 60
+    )
