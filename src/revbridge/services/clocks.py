@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.lifecycle import Breached, LeadState, OpenObligation, decide
-from revbridge.services.lifecycle import Contract, NoSlaInForce, Outcome, persist, read_state
-from revbridge.services.sla_versions import current_sla
+from revbridge.services.lifecycle import Contract, Outcome, persist, read_state
+from revbridge.services.sla_versions import NoSlaInForce, current_sla
 from revbridge.store.engine import writing
 from revbridge.store.tables import ObligationRow
 

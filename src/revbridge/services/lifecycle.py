@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from revbridge.domain import notifications as notify
 from revbridge.domain.business_time import BusinessClock
-from revbridge.domain.errors import LeadNotFound, NotFound, StaleLead
+from revbridge.domain.errors import LeadNotFound, StaleLead
 from revbridge.domain.lifecycle import Decision, Event, LeadState, OpenObligation, decide
 from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
 from revbridge.domain.sla import Sla
@@ -35,11 +35,6 @@ from revbridge.store.tables import (
     TeamRow,
     UserRow,
 )
-
-
-class NoSlaInForce(NotFound):
-    def __init__(self, at: datetime) -> None:
-        super().__init__(f"no SLA version is in force at {at:%Y-%m-%d %H:%M}; apply one with `revbridge sla apply`")
 
 
 @dataclass(frozen=True)
