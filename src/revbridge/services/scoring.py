@@ -1,0 +1,369 @@
+"""Scoring leads as the SLA says, one touchpoint at a time or every lead at once, and qualifying them.
+
+``add_touchpoint`` stores one touchpoint and updates its lead's scores in O(1) from the stored
+engagement state, in the same transaction; if the lead now meets the MQL condition (or, in nurture,
+the re-entry condition) the lifecycle hands it to sales. ``rescore_all`` recomputes every lead's fit
+and engagement in one vectorised pass (Arrow for the fit rules, numpy for engagement), writes the
+scores, their reasons and the engagement state back in bulk, then qualifies the leads that now meet
+their condition, one transaction each.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
+from revbridge.domain.scoring import EngagementState, Score, ScoreReason, combined_score, engagement_score
+from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement, condition_mask
+from revbridge.domain.sla import Sla
+from revbridge.domain.stages import NURTURE
+from revbridge.services.fit_columns import rule_mask
+from revbridge.services.lifecycle import Contract, Outcome, handle, persist, read_state
+from revbridge.store import repositories as repo
+from revbridge.store.arrow_reads import read_arrow
+from revbridge.store.engine import writing
+from revbridge.store.tables import LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
+
+Progress = Callable[[str], None]
+
+
+# --- one touchpoint -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TouchpointOutcome:
+    stored: bool  # False: the same (source, external_id) was already there
+    score: Score | None
+    lifecycle: Outcome | None
+
+
+def add_touchpoint(
+    engine: Engine,
+    *,
+    lead_id: int,
+    kind: str,
+    occurred_at: datetime,
+    source: str,
+    external_id: str,
+    contract: Contract,
+    channel: str | None = None,
+    campaign_id: int | None = None,
+    now: datetime | None = None,
+) -> TouchpointOutcome:
+    """Store one touchpoint, rescore its lead in O(1) and qualify it, in one transaction."""
+    now = now or datetime.now(UTC)
+    with writing(engine).begin() as conn:
+        inserted = conn.execute(
+            repo.insert_ignoring_conflicts(conn, table_of(TouchpointRow)).returning(table_of(TouchpointRow).c.source),
+            {
+                "lead_id": lead_id,
+                "source": source,
+                "external_id": external_id,
+                "type": kind,
+                "channel": channel,
+                "campaign_id": campaign_id,
+                "occurred_at": occurred_at,
+            },
+        ).first()
+        if inserted is None:  # RETURNING, not rowcount: psycopg reports -1 for this statement
+            return TouchpointOutcome(False, None, None)
+        score = _rescore_one(conn, lead_id, kind, occurred_at, contract.sla, now)
+        state = read_state(conn, lead_id)
+        decision = decide(state, Scored(score, now), contract.sla, contract.clock)
+        outcome = persist(conn, state, decision, contract, at=now)
+        return TouchpointOutcome(True, score, outcome)
+
+
+def _rescore_one(conn: Connection, lead_id: int, kind: str, occurred_at: datetime, sla: Sla, now: datetime) -> Score:
+    row = conn.execute(
+        sa.select(
+            LeadRow.email, LeadRow.fit_score, LeadRow.score_reasons, LeadRow.engagement_state, LeadRow.predicted
+        ).where(LeadRow.id == lead_id)
+    ).one()
+    engagement = sla.scoring.engagement
+    state = EngagementState.from_json(row.engagement_state)
+    fit_reasons = tuple(ScoreReason(r, p) for r, p in row.score_reasons or [] if str(r).startswith("fit:"))
+    value, engagement_reasons = 0.0, tuple[ScoreReason, ...]()
+    if engagement is not None:
+        state = state.add(engagement, kind, occurred_at)
+        value, engagement_reasons = engagement_score(engagement, state, row.email, now)
+    fit = float(row.fit_score or 0.0)
+    combined = combined_score(sla.scoring, fit, value, row.predicted)
+    score = Score(fit, value, row.predicted, combined, fit_reasons + engagement_reasons)
+    reasons = [[r.rule, r.points] for r in score.reasons]
+    conn.execute(
+        sa.update(LeadRow)
+        .where(LeadRow.id == lead_id)
+        .values(
+            engagement_state=state.to_json(),
+            engagement_score=value,
+            engagement_ref_at=state.ref_at,
+            score=combined,
+            score_reasons=reasons,
+            scored_at=now,
+        )
+    )
+    conn.execute(
+        sa.insert(ScoreSnapshotRow).values(
+            lead_id=lead_id,
+            at=now,
+            fit=fit,
+            engagement=value,
+            p_convert=row.predicted,
+            score=combined,
+            reasons=reasons,
+            cause="touchpoint",
+        )
+    )
+    return score
+
+
+# --- every lead at once ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RescoreSummary:
+    leads: int = 0
+    touchpoints: int = 0
+    qualified: int = 0  # became MQL
+    recycled: int = 0  # came back from nurture
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _field_sql(name: str, dialect: str) -> str:
+    """The SQL that reads a fit rule's field; names were checked when the SLA was loaded."""
+    table, name = ("a", name.removeprefix("account.")) if name.startswith("account.") else ("l", name)
+    if name.startswith("properties."):
+        key = name.removeprefix("properties.")
+        return (
+            f"{table}.properties ->> '{key}'"
+            if dialect == "postgresql"
+            else f"json_extract({table}.properties, '$.{key}')"
+        )
+    if table == "l" and name == "campaign":
+        return "c.name"
+    return f"{table}.{name}"
+
+
+def _read_leads(engine: Engine, sla: Sla) -> tuple[pa.Table, dict[str, str]]:
+    fields = sorted({rule.field for rule in sla.scoring.fit})
+    aliases = {field: f"f{i}" for i, field in enumerate(fields)}
+    selected = ", ".join(f"{_field_sql(f, engine.dialect.name)} AS {aliases[f]}" for f in fields)
+    sql = (
+        "SELECT l.id, l.email, l.stage, l.predicted" + (f", {selected}" if selected else "") + " FROM leads l "
+        "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.campaign_id ORDER BY l.id"
+    )
+    return read_arrow(engine, sql), aliases
+
+
+def _read_touchpoints(engine: Engine, kinds: list[str]) -> pa.Table:
+    if not kinds:
+        return pa.table({"lead_id": pa.array([], pa.int64()), "type": pa.array([], pa.string())})
+    names = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
+    seconds = (
+        "extract(epoch from occurred_at)::float8"
+        if engine.dialect.name == "postgresql"
+        else "(julianday(occurred_at) - 2440587.5) * 86400.0"
+    )
+    return read_arrow(engine, f"SELECT lead_id, type, {seconds} AS seconds FROM touchpoints WHERE type IN ({names})")
+
+
+def _competitor_points(sla: Sla, emails: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
+    engagement = sla.scoring.engagement
+    if engagement is None or engagement.competitors is None:
+        return np.zeros(len(emails))
+    domains = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(emails, "")))
+    domain = pc.struct_field(pc.extract_regex(domains.combine_chunks(), r"@(?P<d>[^@]+)$"), [0])
+    wanted = pa.array([d.strip().lower() for d in engagement.competitors.domains], pa.string())
+    hit = pc.fill_null(pc.is_in(domain, value_set=wanted), False).to_numpy(zero_copy_only=False)
+    return np.where(hit, float(engagement.competitors.points), 0.0)
+
+
+def rescore_all(
+    engine: Engine, *, contract: Contract, now: datetime, progress: Progress | None = None
+) -> RescoreSummary:
+    """Recompute every lead's scores in one pass, store them with their reasons, qualify who now qualifies."""
+    started = time.perf_counter()
+    say = progress or (lambda _step: None)
+    sla = contract.sla
+    say("reading leads")
+    leads, aliases = _read_leads(engine, sla)
+    ids = leads.column("id").to_numpy().astype(np.int64)
+    summary = RescoreSummary(leads=len(ids))
+    say("fit rules")
+    matched = [rule_mask(rule, leads.column(aliases[rule.field])) for rule in sla.scoring.fit]
+    fit = np.zeros(len(ids))
+    for rule, mask in zip(sla.scoring.fit, matched, strict=True):
+        fit += np.where(mask, float(rule.points), 0.0)
+    say("reading touchpoints")
+    engagement = sla.scoring.engagement
+    kinds = sorted(engagement.touchpoints) if engagement is not None else []
+    touchpoints = _read_touchpoints(engine, kinds)
+    summary.touchpoints = touchpoints.num_rows
+    say("engagement")
+    penalty = _competitor_points(sla, leads.column("email"))
+    batch: BatchEngagement | None = None
+    engaged = penalty.copy()
+    if engagement is not None and touchpoints.num_rows:
+        codes = pc.index_in(touchpoints.column("type"), value_set=pa.array(kinds)).to_numpy(zero_copy_only=False)
+        batch = batch_engagement(
+            engagement,
+            kinds,
+            touchpoints.column("lead_id").to_numpy().astype(np.int64),
+            codes.astype(np.int64),
+            touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64),
+            now.timestamp(),
+        )
+        engaged += batch.totals(ids)
+    predicted = pc.fill_null(pc.cast(leads.column("predicted"), pa.float64()), float("nan")).to_numpy(
+        zero_copy_only=False
+    )
+    combined = fit + engaged
+    if sla.scoring.predictive_weight is not None:
+        weight = sla.scoring.predictive_weight
+        combined = np.where(np.isnan(predicted), combined, (1 - weight) * combined + weight * 100 * predicted)
+    say("writing scores")
+    rows = _score_rows(sla, ids, fit, matched, engaged, penalty, combined, batch, kinds, now)
+    _write_scores(engine, rows)
+    say("qualifying")
+    scores = {"fit": fit, "engagement": engaged, "score": combined, "p_convert": predicted}
+    stages = leads.column("stage").to_numpy(zero_copy_only=False)
+    _qualify(engine, contract, ids, stages, scores, now, summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _score_rows(
+    sla: Sla,
+    ids: np.ndarray[Any, np.dtype[np.int64]],
+    fit: np.ndarray[Any, np.dtype[np.float64]],
+    matched: list[np.ndarray[Any, np.dtype[np.bool_]]],
+    engaged: np.ndarray[Any, np.dtype[np.float64]],
+    penalty: np.ndarray[Any, np.dtype[np.float64]],
+    combined: np.ndarray[Any, np.dtype[np.float64]],
+    batch: BatchEngagement | None,
+    kinds: list[str],
+    now: datetime,
+) -> list[tuple[Any, ...]]:
+    """One row per lead: the scores, their reasons and the engagement state, ready to write."""
+    fit_texts = [f"fit: {rule.describe()}" for rule in sla.scoring.fit]
+    fit_points = [float(rule.points) for rule in sla.scoring.fit]
+    by_lead: dict[int, list[tuple[int, float, int, int, float]]] = {}
+    if batch is not None:
+        for lead, kind, value, count, window, earned in zip(
+            batch.lead.tolist(),
+            batch.kind.tolist(),
+            batch.value.tolist(),
+            batch.count.tolist(),
+            batch.window.tolist(),
+            batch.earned_in_window.tolist(),
+            strict=True,
+        ):
+            by_lead.setdefault(lead, []).append((kind, value, count, window, earned))
+    stacked = np.stack(matched, axis=1) if matched else np.zeros((len(ids), 0), dtype=bool)
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    ref = now.astimezone(UTC).isoformat()
+    rows: list[tuple[Any, ...]] = []
+    for i, lead in enumerate(ids.tolist()):
+        reasons: list[list[Any]] = [[fit_texts[j], fit_points[j]] for j in np.flatnonzero(stacked[i]).tolist()]
+        types: dict[str, list[Any]] = {}
+        for kind, value, count, window, earned in by_lead.get(lead, ()):
+            name = kinds[kind]
+            reasons.append([f"engagement: {count} × {name}, decayed", value])
+            types[name] = [value, count, None if window < 0 else window, earned]
+        if penalty[i]:
+            reasons.append(["engagement: e-mail from a competitor's domain", float(penalty[i])])
+        state = json.dumps({"ref_at": ref if types else None, "types": types})
+        rows.append(
+            (
+                float(fit[i]),
+                float(engaged[i] - penalty[i]),
+                stamp,
+                float(combined[i]),
+                json.dumps(reasons),
+                state,
+                stamp,
+                lead,
+            )
+        )
+    return rows
+
+
+def _write_scores(engine: Engine, rows: list[tuple[Any, ...]]) -> None:
+    """All scores in one transaction: executemany on SQLite, COPY and one UPDATE on PostgreSQL."""
+    columns = (
+        "fit_score",
+        "engagement_score",
+        "engagement_ref_at",
+        "score",
+        "score_reasons",
+        "engagement_state",
+        "scored_at",
+    )
+    with writing(engine).begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            cursor.executemany(f"UPDATE leads SET {sets} WHERE id = ?", rows)
+        else:
+            cursor.execute(
+                "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, "
+                "engagement_ref_at timestamptz, score float8, score_reasons jsonb, engagement_state jsonb, "
+                "scored_at timestamptz, id int) ON COMMIT DROP"
+            )
+            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+            with cursor.copy(f"COPY _scores ({', '.join(columns)}, id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = s.{c}" for c in columns)
+            cursor.execute(f"UPDATE leads SET {sets} FROM _scores s WHERE leads.id = s.id")
+        cursor.close()
+
+
+def _scored(score: Score, at: datetime) -> Callable[[LeadState], Scored]:
+    return lambda _state: Scored(score, at)
+
+
+def _qualify(
+    engine: Engine,
+    contract: Contract,
+    ids: np.ndarray[Any, np.dtype[np.int64]],
+    stages: np.ndarray[Any, Any],
+    scores: dict[str, np.ndarray[Any, np.dtype[np.float64]]],
+    now: datetime,
+    summary: RescoreSummary,
+) -> None:
+    """The leads whose condition now holds go through the lifecycle, one transaction each."""
+    sla = contract.sla
+    before_mql = [s for s in sla.stage_order if sla.allowed(s, MQL)]
+    mql = condition_mask(sla.qualification.mql, scores, len(ids)) & np.isin(stages, before_mql)
+    back = condition_mask(sla.recycling.reenter_when, scores, len(ids)) & (stages == NURTURE)
+    for i in np.flatnonzero(mql | back).tolist():
+        p_convert = float(scores["p_convert"][i])
+        score = Score(
+            float(scores["fit"][i]),
+            float(scores["engagement"][i]),
+            None if np.isnan(p_convert) else p_convert,
+            float(scores["score"][i]),
+            (),
+        )
+        outcome = handle(engine, int(ids[i]), _scored(score, now), contract)
+        if outcome.decision.transition is not None:
+            summary.qualified += int(not outcome.decision.recycled)
+            summary.recycled += int(outcome.decision.recycled)

@@ -1,0 +1,143 @@
+"""Scores on a real database: one touchpoint at a time and every lead at once give the same numbers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revbridge.domain.scoring import EngagementState, score_lead
+from revbridge.services.clocks import contract_at
+from revbridge.services.lifecycle import Contract
+from revbridge.services.scoring import add_touchpoint, rescore_all
+from revbridge.services.sla_versions import apply_sla
+from revbridge.store import repositories as repo
+from revbridge.store.engine import writing
+from revbridge.store.tables import AccountRow, LeadRow, TouchpointRow, UserRow
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
+PEOPLE = [
+    {"email": "cto@big.com", "job_title": "CTO", "industry": "Software", "country": "US", "phone": "1"},
+    {"email": "intern@small.io", "job_title": "Data intern", "industry": "retail", "country": "BR", "phone": None},
+    {"email": "spy@rivaldata.com", "job_title": "Head of Data", "industry": "fintech", "country": "DE", "phone": None},
+    {"email": "vp@mid.com", "job_title": "VP Engineering", "industry": "Healthcare IT", "country": "GB", "phone": "2"},
+]
+
+
+def _setup(engine: Engine) -> Contract:
+    apply_sla(
+        engine,
+        EXAMPLE.read_text(),
+        effective_from=NOW - timedelta(days=365),
+        signed_by={"marketing": "maria", "sales": "sam"},
+        now=NOW,
+    )
+    with writing(engine).begin() as conn:
+        sdr = repo.get_or_create_team(conn, "sdr", "sales")
+        conn.execute(sa.insert(UserRow).values(email="ana@nw.com", name="Ana Ruiz", role="sales", team_id=sdr))
+        account = conn.execute(
+            sa.insert(AccountRow).values(name="Big", domain="big.com", employees=1200).returning(AccountRow.id)
+        ).scalar_one()
+        for i, person in enumerate(PEOPLE):
+            conn.execute(
+                sa.insert(LeadRow).values(
+                    source="test", external_id=str(i), stage="lead", account_id=account if i == 0 else None, **person
+                )
+            )
+    return contract_at(engine, NOW)
+
+
+def _expected(engine: Engine, contract: Contract, lead_id: int, events: list[tuple[str, datetime]]) -> float:
+    person = PEOPLE[lead_id - 1]
+    account = {"employees": 1200} if lead_id == 1 else None
+    state = EngagementState()
+    engagement = contract.sla.scoring.engagement
+    assert engagement is not None
+    for kind, at in sorted(events, key=lambda e: e[1]):
+        state = state.add(engagement, kind, at)
+    return score_lead(contract.sla.scoring, person, account, state, NOW).combined
+
+
+def test_every_lead_at_once_matches_one_lead_at_a_time(engine: Engine) -> None:
+    contract = _setup(engine)
+    rng = random.Random(3)
+    events: dict[int, list[tuple[str, datetime]]] = {i: [] for i in range(1, 5)}
+    rows = []
+    for n in range(300):
+        lead = rng.randint(1, 4)
+        kind = rng.choice(KINDS)
+        at = NOW - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
+        events[lead].append((kind, at))
+        rows.append({"lead_id": lead, "source": "t", "external_id": f"e{n}", "type": kind, "occurred_at": at})
+    with writing(engine).begin() as conn:
+        conn.execute(sa.insert(TouchpointRow), rows)
+    summary = rescore_all(engine, contract=contract, now=NOW)
+    assert (summary.leads, summary.touchpoints) == (4, sum(1 for r in rows if r["type"] != "tweet"))
+    with engine.connect() as conn:
+        stored = {r.id: r for r in conn.execute(sa.select(LeadRow))}
+    for lead_id in range(1, 5):
+        assert stored[lead_id].score == pytest.approx(_expected(engine, contract, lead_id, events[lead_id]))
+    assert any("competitor" in reason for reason, _ in stored[3].score_reasons)
+    assert stored[1].score_reasons[0][0].startswith("fit: ")
+
+
+def test_a_lead_that_now_qualifies_is_handed_to_sales(engine: Engine) -> None:
+    contract = _setup(engine)
+    with writing(engine).begin() as conn:
+        conn.execute(
+            sa.insert(TouchpointRow),
+            [{"lead_id": 1, "source": "t", "external_id": "d1", "type": "demo_request", "occurred_at": NOW}],
+        )
+    summary = rescore_all(engine, contract=contract, now=NOW)
+    assert summary.qualified == 1
+    with engine.connect() as conn:
+        stage, owner = conn.execute(sa.select(LeadRow.stage, LeadRow.owner_id).where(LeadRow.id == 1)).one()
+    assert (stage, owner) == ("mql", 1)
+
+
+def test_one_touchpoint_updates_the_score_carries_on_from_a_rescoring_and_qualifies(engine: Engine) -> None:
+    contract = _setup(engine)
+    first = add_touchpoint(
+        engine,
+        lead_id=4,
+        kind="pricing_page_view",
+        occurred_at=NOW - timedelta(days=1),
+        source="web",
+        external_id="p1",
+        contract=contract,
+        now=NOW,
+    )
+    again = add_touchpoint(
+        engine,
+        lead_id=4,
+        kind="pricing_page_view",
+        occurred_at=NOW - timedelta(days=1),
+        source="web",
+        external_id="p1",
+        contract=contract,
+        now=NOW,
+    )
+    assert first.stored
+    assert not again.stored
+    rescore_all(engine, contract=contract, now=NOW)
+    last = add_touchpoint(
+        engine,
+        lead_id=4,
+        kind="demo_request",
+        occurred_at=NOW,
+        source="web",
+        external_id="d1",
+        contract=contract,
+        now=NOW,
+    )
+    assert last.score is not None
+    expected = _expected(engine, contract, 4, [("pricing_page_view", NOW - timedelta(days=1)), ("demo_request", NOW)])
+    assert last.score.combined == pytest.approx(expected)
+    assert last.lifecycle is not None
+    assert last.lifecycle.stage == "mql"
