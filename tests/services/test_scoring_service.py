@@ -22,7 +22,7 @@ from revbridge.store.tables import AccountRow, LeadRow, TouchpointRow, UserRow
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
-PEOPLE = [
+PEOPLE: list[dict[str, str | None]] = [
     {"email": "cto@big.com", "job_title": "CTO", "industry": "Software", "country": "US", "phone": "1"},
     {"email": "intern@small.io", "job_title": "Data intern", "industry": "retail", "country": "BR", "phone": None},
     {"email": "spy@rivaldata.com", "job_title": "Head of Data", "industry": "fintech", "country": "DE", "phone": None},
