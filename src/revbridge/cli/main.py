@@ -39,12 +39,13 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
-    from revbridge.cli import clocks, demo, imports, sla
+    from revbridge.cli import clocks, demo, imports, score, sla
 
     app.add_typer(sla.app, name="sla")
     app.add_typer(imports.app, name="import")
     app.command(name="demo")(demo.demo)
     app.command(name="tick")(clocks.tick)
+    app.command(name="score")(score.score)
 
 
 _register()
