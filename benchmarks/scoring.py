@@ -1,0 +1,269 @@
+"""Scoring and clocks on the embedded default (SQLite): batch rescoring, one touchpoint, one tick.
+
+    python benchmarks/scoring.py                                  # 1,000,000 leads, 20,000,000 touchpoints
+    python benchmarks/scoring.py --leads 100000 --touchpoints 2000000
+    python benchmarks/scoring.py --json out.json
+
+In one run, on one freshly built SQLite file:
+
+1. ``revbridge score --all``'s service (``rescore_all``) over every lead and touchpoint, in a fresh child
+   process so that its peak RSS is its own; then the per-row Python baseline on a sample of leads (the
+   definition, ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the
+   ratio.
+2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
+3. ``tick`` over ``--obligations`` open obligations, all past their deadline.
+
+The store is filled through SQLite's own bulk path (not timed): touchpoints spread over a year, types
+weighted as a real log is (page views most, demo requests few).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SLA = ROOT / "examples" / "sla.yaml"
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+TYPES = (
+    ["page_view"] * 10
+    + ["email_click"] * 4
+    + ["email_open"] * 4
+    + ["content_download"] * 2
+    + [
+        "pricing_page_view",
+        "webinar_attended",
+        "demo_request",
+        "unsubscribe",
+    ]
+)
+INDUSTRIES = ["software", "fintech", "retail", "healthcare it", "manufacturing", "education"]
+COUNTRIES = ["US", "CA", "GB", "DE", "FR", "BR", "IN", "JP"]
+TITLES = ["VP Data", "Head of Analytics", "Data Engineer", "Student", "CTO", "Analyst", "Director of IT"]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
+    """A migrated store with an SLA, a sales team, ``leads`` leads and ``touchpoints`` touchpoints."""
+    from revbridge.services.sla_versions import apply_sla
+    from revbridge.store import migrate
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    apply_sla(
+        engine,
+        SLA.read_text(),
+        effective_from=NOW - timedelta(days=400),
+        signed_by={"marketing": "m", "sales": "s"},
+        now=NOW,
+    )
+    engine.dispose()
+    rng = random.Random(11)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO teams (name, kind) VALUES ('sdr', 'sales')")
+    conn.executemany(
+        "INSERT INTO users (email, name, team_id, role, active, away, territory, created_at) "
+        "VALUES (?, ?, 1, 'sales', 1, 0, '{}', ?)",
+        [(f"rep{i}@nw.com", f"Rep {i}", _stamp(NOW)) for i in range(20)],
+    )
+    created = _stamp(NOW - timedelta(days=400))
+    conn.executemany(
+        "INSERT INTO leads (source, external_id, email, job_title, industry, country, stage, fit_score, "
+        "engagement_score, recycle_count, flags, properties, created_at, updated_at, version, "
+        "engagement_state, score, score_reasons) "
+        "VALUES ('bench', ?, ?, ?, ?, ?, ?, 0, 0, 0, '{}', '{}', ?, ?, 1, '{}', 0, '[]')",
+        (
+            (
+                str(i),
+                f"p{i}@co{i % 50_000}.com",
+                rng.choice(TITLES),
+                rng.choice(INDUSTRIES),
+                rng.choice(COUNTRIES),
+                "mql" if i < obligations else "lead",
+                created,
+                created,
+            )
+            for i in range(leads)
+        ),
+    )
+    start = NOW - timedelta(days=365)
+    conn.executemany(
+        "INSERT INTO touchpoints (lead_id, source, external_id, type, occurred_at) VALUES (?, 'bench', ?, ?, ?)",
+        (
+            (
+                rng.randrange(1, leads + 1),
+                f"t{i}",
+                rng.choice(TYPES),
+                _stamp(start + timedelta(seconds=rng.randrange(365 * 86400))),
+            )
+            for i in range(touchpoints)
+        ),
+    )
+    due = _stamp(NOW - timedelta(hours=1))
+    conn.executemany(
+        "INSERT INTO obligations (lead_id, kind, team, owner_id, opened_at, due_at, status, escalation_level, "
+        "required_count, done_count, sla_version) VALUES (?, 'accept', 'sales', ?, ?, ?, 'open', 0, 1, 0, 1)",
+        ((i + 1, 1 + i % 20, created, due) for i in range(obligations)),
+    )
+    conn.execute("UPDATE leads SET owner_id = 1 + (id % 20) WHERE stage = 'mql'")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def child_rescore(path: str) -> None:
+    from revbridge.services.clocks import contract_at
+    from revbridge.services.scoring import rescore_all
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    contract = contract_at(engine, NOW)
+    steps: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    summary = rescore_all(
+        engine, contract=contract, now=NOW, progress=lambda step: steps.append((step, time.perf_counter() - started))
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({**summary.as_dict(), "peak_rss_mb": peak / 2**20, "steps": steps}))
+
+
+def baseline(path: Path, sample: int) -> dict[str, float]:
+    """The definition, one touchpoint at a time in Python, for ``sample`` leads: seconds per touchpoint."""
+    from revbridge.domain.scoring import engagement_from_touchpoints
+    from revbridge.domain.sla import load_sla
+
+    engagement = load_sla(SLA.read_text()).scoring.engagement
+    assert engagement is not None
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT lead_id, type, occurred_at FROM touchpoints WHERE lead_id <= ? ORDER BY lead_id", (sample,)
+    ).fetchall()
+    conn.close()
+    started = time.perf_counter()
+    by_lead: dict[int, list[tuple[str, datetime]]] = {}
+    for lead, kind, at in rows:
+        by_lead.setdefault(lead, []).append((kind, datetime.fromisoformat(at).replace(tzinfo=UTC)))
+    for events in by_lead.values():
+        engagement_from_touchpoints(engagement, events, NOW)
+    elapsed = time.perf_counter() - started
+    return {"touchpoints": len(rows), "seconds": elapsed, "seconds_per_touchpoint": elapsed / max(len(rows), 1)}
+
+
+def incremental(path: Path, count: int) -> dict[str, float]:
+    from revbridge.services.clocks import contract_at
+    from revbridge.services.scoring import add_touchpoint
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    contract = contract_at(engine, NOW)
+    rng = random.Random(5)
+    timings = []
+    for i in range(count):
+        lead = rng.randrange(1, 10_000)
+        started = time.perf_counter()
+        add_touchpoint(
+            engine,
+            lead_id=lead,
+            kind="page_view",
+            occurred_at=NOW,
+            source="bench-live",
+            external_id=f"live{i}",
+            contract=contract,
+            now=NOW,
+        )
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    return {"count": count, "median_ms": statistics.median(timings) * 1000, "p95_ms": timings[int(0.95 * count)] * 1000}
+
+
+def tick_all(path: Path) -> dict[str, float]:
+    from revbridge.services.clocks import contract_at, tick
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    contract = contract_at(engine, NOW)
+    started = time.perf_counter()
+    counts = tick(engine, now=NOW, contract=contract)
+    return {**counts.as_dict(), "seconds": time.perf_counter() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--touchpoints", type=int, default=20_000_000)
+    parser.add_argument("--obligations", type=int, default=100_000)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "scoring.json")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="revbridge-scoring-"))
+    path = workdir / "store.db"
+    print(f"building {args.leads:,} leads, {args.touchpoints:,} touchpoints, {args.obligations:,} obligations ...")
+    started = time.perf_counter()
+    build(path, args.leads, args.touchpoints, args.obligations)
+    print(f"  built in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 2**20:,.0f} MB)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, env=env, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"rescoring failed:\n{out.stderr[-3000:]}")
+    rescore = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"rescore --all   {rescore['leads']:,} leads, {rescore['touchpoints']:,} scored touchpoints: "
+        f"{rescore['seconds']:.1f} s, peak RSS {rescore['peak_rss_mb']:,.0f} MB, {rescore['qualified']:,} new MQLs"
+    )
+    previous = 0.0
+    for step, at in rescore["steps"]:
+        print(f"    {step:<20} from {previous:6.1f} s")
+        previous = at
+    sample = max(1, min(args.leads, 20_000))
+    loop = baseline(path, sample)
+    scaled = loop["seconds_per_touchpoint"] * rescore["touchpoints"]
+    print(
+        f"per-row Python   {loop['touchpoints']:,} touchpoints in {loop['seconds']:.2f} s "
+        f"-> {scaled:.0f} s for all ({scaled / rescore['seconds']:.1f}x the batch, engagement only)"
+    )
+    live = incremental(path, 2000)
+    print(f"one touchpoint   median {live['median_ms']:.2f} ms, p95 {live['p95_ms']:.2f} ms (with its transaction)")
+    ticked = tick_all(path)
+    print(
+        f"tick            {ticked['due']:,} due, {ticked['breached']:,} breached, "
+        f"{ticked['notifications']:,} notifications in {ticked['seconds']:.1f} s"
+    )
+    results = {
+        "leads": args.leads,
+        "touchpoints": args.touchpoints,
+        "obligations": args.obligations,
+        "rescore": rescore,
+        "python_baseline": {**loop, "scaled_seconds": scaled, "ratio": scaled / rescore["seconds"]},
+        "incremental": live,
+        "tick": ticked,
+        "machine_cores": os.cpu_count(),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"figures written to {args.json}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child_rescore(sys.argv[2])
+    else:
+        main()
