@@ -16,14 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import aliased
 
 from revbridge.domain import notifications as notify
 from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.errors import LeadNotFound, StaleLead
 from revbridge.domain.lifecycle import Decision, Event, LeadState, OpenObligation, decide
-from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
+from revbridge.domain.routing import LeadFacts, RoutingDecision, route
 from revbridge.domain.sla import Sla
+from revbridge.services.people import People
 from revbridge.store import outbox
 from revbridge.store.engine import writing
 from revbridge.store.tables import (
@@ -32,7 +32,6 @@ from revbridge.store.tables import (
     LeadRow,
     ObligationRow,
     StageTransitionRow,
-    TeamRow,
     UserRow,
 )
 
@@ -112,8 +111,10 @@ def persist(
     *,
     at: datetime,
     feedback: dict[str, Any] | None = None,
+    people: People | None = None,
 ) -> Outcome:
-    """Write a decision; the caller's transaction makes it all or nothing."""
+    """Write a decision; the caller's transaction makes it all or nothing. A batch passes its ``people``
+    so that routing and names are read once, not once per lead."""
     if not decision.changes_anything and feedback is None:
         return Outcome(state.lead_id, decision, state.stage, state.owner_id)
     values: dict[str, Any] = {"version": state.version + 1, "updated_at": at}
@@ -145,9 +146,12 @@ def persist(
         raise StaleLead(state.lead_id, state.version)
     _close_and_progress(conn, decision)
     owner_id, routing = state.owner_id, None
+    if decision.route or decision.escalate is not None:
+        people = people or People.load(conn)
     if decision.route:
+        assert people is not None
         exclude = frozenset({state.owner_id}) if decision.escalate is not None and state.owner_id else frozenset()
-        routing = _route(conn, state.lead_id, contract.sla, at, exclude)
+        routing = _route(conn, people, state, contract.sla, at, exclude)
         owner_id = routing.rep_id if routing.rep_id is not None else owner_id
     for new in decision.open:
         conn.execute(
@@ -165,10 +169,10 @@ def persist(
     if feedback is not None:
         _record_feedback(conn, state.lead_id, feedback, at, contract.version)
     sent = 0
-    if routing is not None and routing.rep_id is not None and decision.escalate is None:
-        sent += _announce_assignment(conn, state.lead_id, routing, decision, at)
-    if decision.escalate is not None:
-        sent += _escalate(conn, state, decision, routing, at)
+    if people is not None and routing is not None and routing.rep_id is not None and decision.escalate is None:
+        sent += _announce_assignment(conn, people, state.lead_id, routing, decision, at)
+    if people is not None and decision.escalate is not None:
+        sent += _escalate(conn, people, state, decision, routing, at)
     return Outcome(state.lead_id, decision, stage, owner_id, routing, sent)
 
 
@@ -193,34 +197,6 @@ def _record_feedback(conn: Connection, lead_id: int, feedback: dict[str, Any], a
 # --- routing --------------------------------------------------------------------------------------------
 
 
-def load_reps(conn: Connection) -> list[Rep]:
-    """Every sales person with the number of leads they hold that are still open (MQL or SAL)."""
-    open_leads = (
-        sa.select(LeadRow.owner_id, sa.func.count().label("n"))
-        .where(LeadRow.stage.in_(("mql", "sal")))
-        .group_by(LeadRow.owner_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        sa.select(
-            UserRow.id,
-            UserRow.email,
-            UserRow.name,
-            TeamRow.name.label("team"),
-            UserRow.away,
-            UserRow.active,
-            sa.func.coalesce(open_leads.c.n, 0).label("open_leads"),
-            UserRow.capacity,
-            UserRow.last_assigned_at,
-        )
-        .outerjoin(TeamRow, TeamRow.id == UserRow.team_id)
-        .outerjoin(open_leads, open_leads.c.owner_id == UserRow.id)
-        .where(UserRow.role == "sales")
-        .order_by(UserRow.id)
-    )
-    return [Rep(**row._mapping) for row in rows]
-
-
 def _lead_facts(conn: Connection, lead_id: int) -> LeadFacts:
     row = conn.execute(
         sa.select(
@@ -237,8 +213,11 @@ def _lead_facts(conn: Connection, lead_id: int) -> LeadFacts:
     return LeadFacts(**row._mapping)
 
 
-def _route(conn: Connection, lead_id: int, sla: Sla, at: datetime, exclude: frozenset[int]) -> RoutingDecision:
-    decision = route(_lead_facts(conn, lead_id), sla.routing, load_reps(conn), exclude=exclude)
+def _route(
+    conn: Connection, people: People, state: LeadState, sla: Sla, at: datetime, exclude: frozenset[int]
+) -> RoutingDecision:
+    lead_id = state.lead_id
+    decision = route(_lead_facts(conn, lead_id), sla.routing, people.reps(), exclude=exclude)
     text = decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
     conn.execute(
         sa.update(LeadRow)
@@ -247,6 +226,7 @@ def _route(conn: Connection, lead_id: int, sla: Sla, at: datetime, exclude: froz
     )
     if decision.rep_id is not None:
         conn.execute(sa.update(UserRow).where(UserRow.id == decision.rep_id).values(last_assigned_at=at))
+        people.assigned(decision.rep_id, at, state.owner_id)
     return decision
 
 
@@ -258,50 +238,29 @@ def _names(conn: Connection, lead_id: int) -> tuple[str, str | None, float]:
     return name, row.email, float(row.score or 0.0)
 
 
-def _user_name(conn: Connection, user_id: int | None) -> str:
-    if user_id is None:
-        return "nobody"
-    name = conn.execute(sa.select(UserRow.name).where(UserRow.id == user_id)).scalar_one_or_none()
-    return name or f"user {user_id}"
-
-
 def _announce_assignment(
-    conn: Connection, lead_id: int, routing: RoutingDecision, decision: Decision, at: datetime
+    conn: Connection, people: People, lead_id: int, routing: RoutingDecision, decision: Decision, at: datetime
 ) -> int:
     name, email, score = _names(conn, lead_id)
     due = next((o.due_at for o in decision.open if o.kind == "accept"), at)
-    owner = _user_name(conn, routing.rep_id)
+    owner = people.name_of(routing.rep_id)
     return int(outbox.enqueue(conn, notify.mql_assigned(lead_id, name, email, score, owner, routing.reason, due), at))
 
 
 # --- escalation -----------------------------------------------------------------------------------------
 
 
-def escalation_target(conn: Connection, party: str, owner_id: int | None) -> str:
-    """Who hears of a breach: ``role:X`` is the owner's manager when their title is X, else anyone
-    with that title (the owner's team first); ``team:X`` and ``person:X`` are taken as written."""
-    kind, _, name = party.partition(":")
-    if kind != "role":
-        return party
-    if owner_id is not None:
-        boss, owner = aliased(UserRow), aliased(UserRow)
-        manager = conn.execute(
-            sa.select(boss.email, boss.title).join(owner, owner.manager_id == boss.id).where(owner.id == owner_id)
-        ).first()
-        if manager is not None and manager.title == name:
-            return str(manager.email)
-    titled = conn.execute(
-        sa.select(UserRow.email).where(UserRow.title == name, UserRow.active.is_(True)).order_by(UserRow.id)
-    ).first()
-    return str(titled.email) if titled is not None else party
-
-
 def _escalate(
-    conn: Connection, state: LeadState, decision: Decision, routing: RoutingDecision | None, at: datetime
+    conn: Connection,
+    people: People,
+    state: LeadState,
+    decision: Decision,
+    routing: RoutingDecision | None,
+    at: datetime,
 ) -> int:
     escalate = decision.escalate
     assert escalate is not None
-    target = escalation_target(conn, str(escalate.to.escalate_to), state.owner_id)
+    target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
     conn.execute(
         sa.update(ObligationRow)
         .where(ObligationRow.id == escalate.obligation_id)
@@ -309,8 +268,8 @@ def _escalate(
     )
     name, _, _ = _names(conn, state.lead_id)
     due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
-    owner = _user_name(conn, state.owner_id)
+    owner = people.name_of(state.owner_id)
     breach = notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due)
-    reassigned = _user_name(conn, routing.rep_id) if routing is not None and routing.rep_id is not None else None
+    reassigned = people.name_of(routing.rep_id) if routing is not None and routing.rep_id is not None else None
     told = notify.escalated(escalate.obligation_id, escalate.kind, state.lead_id, name, target, reassigned)
     return int(outbox.enqueue(conn, breach, at)) + int(outbox.enqueue(conn, told, at))
