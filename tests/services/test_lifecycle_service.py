@@ -192,3 +192,15 @@ def test_two_ticks_in_two_processes_never_escalate_one_breach_twice(pg_cluster: 
         )
         == 60
     )
+
+
+def test_a_bad_row_is_left_for_later_and_the_rest_of_the_batch_is_handled(engine: Engine) -> None:
+    contract = _setup(engine, leads=3)
+    for lead_id in (1, 2, 3):
+        handle(engine, lead_id, lambda _: _hot(MONDAY), contract)
+    with writing(engine).begin() as conn:  # a clock of a kind this version of the SLA does not know
+        conn.execute(sa.update(ObligationRow).where(ObligationRow.lead_id == 2).values(kind="callback"))
+    counts = tick(engine, now=MONDAY + timedelta(days=1), contract=contract)
+    assert (counts.breached, counts.failed) == (2, 1)
+    again = tick(engine, now=MONDAY + timedelta(days=1), contract=contract)
+    assert (again.breached, again.failed) == (0, 1)

@@ -18,7 +18,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.lifecycle import Breached, LeadState, OpenObligation, decide
+from revbridge.services.breaches import breach_batch
 from revbridge.services.lifecycle import Contract, Outcome, persist, read_state
+from revbridge.services.people import People
 from revbridge.services.sla_versions import NoSlaInForce, current_sla
 from revbridge.store.engine import writing
 from revbridge.store.tables import ObligationRow
@@ -55,8 +57,8 @@ def tick(
         size = batch if limit is None else min(batch, limit - counts.due)
         with writing(engine).begin() as conn:
             claimed = _claim(conn, now, size)
-            for obligation_id, lead_id in claimed:
-                _handle_one(conn, obligation_id, lead_id, contract, now, counts)
+            if claimed:
+                _handle_batch(conn, claimed, contract, now, counts)
         if len(claimed) < size:
             break
     return counts
@@ -74,6 +76,28 @@ def _claim(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:
     return [(r.id, r.lead_id) for r in conn.execute(query)]
 
 
+def _handle_batch(
+    conn: Connection, claimed: list[tuple[int, int]], contract: Contract, now: datetime, counts: TickCounts
+) -> None:
+    """The whole batch in set-based writes; should any row in it be bad, one by one, each in a savepoint,
+    so that the bad one is counted and left and the others are handled."""
+    people = People.load(conn)
+    savepoint = conn.begin_nested()
+    try:
+        result = breach_batch(conn, claimed, contract, now, people)
+        savepoint.commit()
+    except (RevBridgeError, sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
+        savepoint.rollback()
+        log.warning("a batch of %d obligations failed (%s); handling them one by one", len(claimed), exc)
+        for obligation_id, lead_id in claimed:
+            _handle_one(conn, obligation_id, lead_id, contract, now, counts)
+        return
+    counts.due += len(claimed)
+    counts.breached += result.breached
+    counts.escalated += result.escalated
+    counts.notifications += result.notifications
+
+
 def _handle_one(
     conn: Connection, obligation_id: int, lead_id: int, contract: Contract, now: datetime, counts: TickCounts
 ) -> None:
@@ -85,7 +109,7 @@ def _handle_one(
         if obligation is None:  # met or closed since it was claimed
             savepoint.rollback()
             return
-        outcome = _breach(conn, state, obligation, contract, now)
+        outcome = _breach(conn, state, obligation, contract, now, People.load(conn))
         savepoint.commit()
     except (RevBridgeError, sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
         savepoint.rollback()
@@ -98,7 +122,7 @@ def _handle_one(
 
 
 def _breach(
-    conn: Connection, state: LeadState, obligation: OpenObligation, contract: Contract, now: datetime
+    conn: Connection, state: LeadState, obligation: OpenObligation, contract: Contract, now: datetime, people: People
 ) -> Outcome:
     decision = decide(state, Breached(obligation, now), contract.sla, contract.clock)
-    return persist(conn, state, decision, contract, at=now)
+    return persist(conn, state, decision, contract, at=now, people=people)
