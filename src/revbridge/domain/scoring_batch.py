@@ -70,7 +70,8 @@ def batch_engagement(
     lead, kind, seconds = lead[keep], kind[keep], seconds[keep]
     capped = np.isfinite(cap[kind])
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
-    order = np.lexsort((seconds, window, kind, lead))
+    # Within one lead and type, time order is window order too: two sort keys, not four.
+    order = np.lexsort((seconds, lead * len(kinds) + kind))
     lead, kind, seconds, window, capped = lead[order], kind[order], seconds[order], window[order], capped[order]
     if len(lead) == 0:
         empty = np.zeros(0, dtype=np.int64)

@@ -48,7 +48,7 @@ def contract_at(engine: Engine, at: datetime) -> Contract:
 
 
 def tick(
-    engine: Engine, *, now: datetime, contract: Contract | None = None, batch: int = 500, limit: int | None = None
+    engine: Engine, *, now: datetime, contract: Contract | None = None, batch: int = 5000, limit: int | None = None
 ) -> TickCounts:
     """Handle every obligation due by ``now`` (at most ``limit``); safe to run from several processes."""
     contract = contract or contract_at(engine, now)

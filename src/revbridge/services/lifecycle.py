@@ -90,13 +90,15 @@ def handle(
     contract: Contract,
     *,
     feedback: dict[str, Any] | None = None,
+    people: People | None = None,
 ) -> Outcome:
-    """Decide and persist one event for one lead, in one transaction."""
+    """Decide and persist one event for one lead, in one transaction. A caller handling many leads passes
+    one ``people`` for all of them."""
     with writing(engine).begin() as conn:
         state = read_state(conn, lead_id)
         event = make_event(state)
         decision = decide(state, event, contract.sla, contract.clock)
-        return persist(conn, state, decision, contract, at=_moment(event), feedback=feedback)
+        return persist(conn, state, decision, contract, at=_moment(event), feedback=feedback, people=people)
 
 
 def _moment(event: Event) -> datetime:
