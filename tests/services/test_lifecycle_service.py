@@ -204,3 +204,21 @@ def test_a_bad_row_is_left_for_later_and_the_rest_of_the_batch_is_handled(engine
     assert (counts.breached, counts.failed) == (2, 1)
     again = tick(engine, now=MONDAY + timedelta(days=1), contract=contract)
     assert (again.breached, again.failed) == (0, 1)
+
+
+def test_an_mql_nobody_could_take_is_handed_out_by_the_next_tick_once_someone_can(engine: Engine) -> None:
+    contract = _setup(engine)
+    with writing(engine).begin() as conn:
+        conn.execute(sa.update(UserRow).values(away=True))
+    waiting = handle(engine, 1, lambda _: _hot(MONDAY), contract)
+    assert waiting.owner_id is None
+    assert tick(engine, now=MONDAY + timedelta(minutes=5), contract=contract).routed == 0
+    with writing(engine).begin() as conn:
+        conn.execute(sa.update(UserRow).where(UserRow.email == "bo@nw.com").values(away=False))
+    later = MONDAY + timedelta(minutes=30)
+    assert tick(engine, now=later, contract=contract).routed == 1
+    with engine.connect() as conn:
+        lead = conn.execute(sa.select(LeadRow.owner_id, LeadRow.routed_at)).one()
+        clock_owner = conn.execute(sa.select(ObligationRow.owner_id)).scalar_one()
+    assert (lead.owner_id, clock_owner) == (3, 3)
+    assert lead.routed_at == later  # routing delay: 30 minutes after the lead became an MQL

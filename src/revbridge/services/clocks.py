@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import RevBridgeError
-from revbridge.domain.lifecycle import Breached, LeadState, OpenObligation, decide
+from revbridge.domain.lifecycle import MQL, Breached, Decision, LeadState, OpenObligation, decide
 from revbridge.services.breaches import breach_batch
 from revbridge.services.lifecycle import Contract, Outcome, persist, read_state
 from revbridge.services.people import People
 from revbridge.services.sla_versions import NoSlaInForce, current_sla
 from revbridge.store.engine import writing
-from revbridge.store.tables import ObligationRow
+from revbridge.store.tables import LeadRow, ObligationRow
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ class TickCounts:
     escalated: int = 0
     notifications: int = 0
     failed: int = 0  # left for the next tick; see the log
+    routed: int = 0  # MQLs nobody could take when they qualified, handed out now
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +62,38 @@ def tick(
                 _handle_batch(conn, claimed, contract, now, counts)
         if len(claimed) < size:
             break
+    with writing(engine).begin() as conn:
+        _route_waiting(conn, contract, now, counts)
     return counts
+
+
+def _route_waiting(conn: Connection, contract: Contract, now: datetime, counts: TickCounts, limit: int = 1000) -> None:
+    """MQLs that found nobody when they qualified (everyone away or full) get an owner as soon as one can
+    take them; the wait shows as routing delay in speed-to-lead."""
+    query = (
+        sa.select(LeadRow.id)
+        .where(LeadRow.stage == MQL, LeadRow.owner_id.is_(None))
+        .order_by(LeadRow.stage_changed_at, LeadRow.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    waiting = list(conn.execute(query).scalars())
+    if not waiting:
+        return
+    people = People.load(conn)
+    for lead_id in waiting:
+        state = read_state(conn, lead_id)
+        outcome = persist(conn, state, Decision(route=True), contract, at=now, people=people)
+        if outcome.owner_id is None:
+            break  # nobody can take a lead now: the rest wait for the next tick
+        conn.execute(
+            sa.update(ObligationRow)
+            .where(ObligationRow.lead_id == lead_id, ObligationRow.status == "open", ObligationRow.owner_id.is_(None))
+            .values(owner_id=outcome.owner_id)
+        )
+        counts.routed += 1
+        counts.notifications += outcome.notifications
 
 
 def _claim(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:

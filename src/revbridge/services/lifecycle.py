@@ -172,7 +172,7 @@ def persist(
         _record_feedback(conn, state.lead_id, feedback, at, contract.version)
     sent = 0
     if people is not None and routing is not None and routing.rep_id is not None and decision.escalate is None:
-        sent += _announce_assignment(conn, people, state.lead_id, routing, decision, at)
+        sent += _announce_assignment(conn, people, state, routing, decision, at)
     if people is not None and decision.escalate is not None:
         sent += _escalate(conn, people, state, decision, routing, at)
     return Outcome(state.lead_id, decision, stage, owner_id, routing, sent)
@@ -241,10 +241,13 @@ def _names(conn: Connection, lead_id: int) -> tuple[str, str | None, float]:
 
 
 def _announce_assignment(
-    conn: Connection, people: People, lead_id: int, routing: RoutingDecision, decision: Decision, at: datetime
+    conn: Connection, people: People, state: LeadState, routing: RoutingDecision, decision: Decision, at: datetime
 ) -> int:
+    lead_id = state.lead_id
     name, email, score = _names(conn, lead_id)
-    due = next((o.due_at for o in decision.open if o.kind == "accept"), at)
+    accept = [o.due_at for o in decision.open if o.kind == "accept"]
+    accept += [o.due_at for o in state.open_obligations if o.kind == "accept"]
+    due = accept[0] if accept else at
     owner = people.name_of(routing.rep_id)
     return int(outbox.enqueue(conn, notify.mql_assigned(lead_id, name, email, score, owner, routing.reason, due), at))
 
