@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from revbridge import bootstrap
 from revbridge.store import migrate
 from revbridge.store.engine import make_engine
 
@@ -99,6 +100,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{target}"
     cluster: Cluster = request.getfixturevalue("pg_cluster")
     return fresh_postgres_url(cluster, request.getfixturevalue("pg_template"))
+
+
+@pytest.fixture(autouse=True)
+def _close_cli_engines() -> Iterator[None]:
+    """Commands under test open engines through ``bootstrap``; close them before the test's database goes."""
+    yield
+    bootstrap.dispose_engines()
 
 
 @pytest.fixture

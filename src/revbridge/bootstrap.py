@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy.engine import Engine
 
 from revbridge.settings import Settings
@@ -14,11 +12,18 @@ def settings() -> Settings:
     return Settings()
 
 
-@lru_cache(maxsize=8)
-def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+_engines: dict[str, Engine] = {}
 
 
 def engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` or REVBRIDGE_DATABASE_URL (default: revbridge.db here)."""
-    return _engine_for(url or settings().database_url)
+    """The engine for ``url`` or REVBRIDGE_DATABASE_URL (default: revbridge.db here), one per URL."""
+    url = url or settings().database_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    """Close every engine's connections (a process about to drop its databases: tests)."""
+    while _engines:
+        _engines.popitem()[1].dispose()

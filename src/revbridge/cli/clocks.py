@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from revbridge import bootstrap
+from revbridge.cli._moments import moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
 from revbridge.services.clocks import tick as run_tick
-
-
-def _moment(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @handles_errors
@@ -39,5 +32,5 @@ def tick(
     Counts printed: due (claimed by this tick), breached, escalated, notifications written, failed (left
     for the next tick; the log says why).
     """
-    counts = run_tick(bootstrap.engine(database), now=_moment(at), limit=limit)
+    counts = run_tick(bootstrap.engine(database), now=moment(at), limit=limit)
     emit_summary(counts.as_dict(), fmt, title="SLA clocks")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
+from revbridge.cli._moments import moment
 from revbridge.cli._output import (
     DatabaseOption,
     FormatOption,
@@ -50,8 +50,7 @@ def score(
     """
     if not all_leads:
         raise typer.BadParameter("say --all to rescore every lead", param_hint="--all")
-    now = datetime.fromisoformat(at) if at else datetime.now(UTC)
-    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = moment(at)
     engine = bootstrap.engine(database)
     contract = contract_at(engine, now)
     with Progress(

@@ -1,0 +1,208 @@
+"""Queries about one lead and the people acting on it: its journey, clocks, verdicts and disputes.
+
+Named for what they find or write; SQL in, plain rows out (the manners of ``repositories.py``). A lead's
+journey is a few hundred rows read by ``lead_id`` (the events' one index) and ordered here or in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from revbridge.store.tables import (
+    ActivityRow,
+    CampaignRow,
+    FeedbackRow,
+    LeadRow,
+    ObligationRow,
+    ScoreSnapshotRow,
+    StageTransitionRow,
+    TouchpointRow,
+    UserRow,
+    table_of,
+)
+
+Row = sa.Row[*tuple[Any, ...]]  # a row of any width
+
+
+# --- people ---------------------------------------------------------------------------------------------
+
+
+def find_user_by_email(conn: Connection, email: str) -> Row | None:
+    """id, email, name, role, title and active of the person with this e-mail (any case), if any."""
+    users = table_of(UserRow)
+    query = sa.select(users.c.id, users.c.email, users.c.name, users.c.role, users.c.title, users.c.active).where(
+        sa.func.lower(users.c.email) == email.strip().lower()
+    )
+    return conn.execute(query).first()
+
+
+def user_email(conn: Connection, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return conn.execute(sa.select(UserRow.email).where(UserRow.id == user_id)).scalar_one_or_none()
+
+
+# --- the lead -------------------------------------------------------------------------------------------
+
+
+def find_lead(conn: Connection, lead_id: int) -> Row | None:
+    """The lead's columns, with its owner's e-mail and name (``owner_email``, ``owner_name``)."""
+    owner = aliased(UserRow)
+    query = (
+        sa.select(LeadRow.__table__, owner.email.label("owner_email"), owner.name.label("owner_name"))
+        .outerjoin(owner, owner.id == LeadRow.owner_id)
+        .where(LeadRow.id == lead_id)
+    )
+    return conn.execute(query).first()
+
+
+def lead_scores(conn: Connection, lead_id: int) -> Row | None:
+    """The scores stored on the lead: fit_score, engagement_score, predicted, score, score_reasons."""
+    query = sa.select(
+        LeadRow.fit_score, LeadRow.engagement_score, LeadRow.predicted, LeadRow.score, LeadRow.score_reasons
+    ).where(LeadRow.id == lead_id)
+    return conn.execute(query).first()
+
+
+def list_leads(conn: Connection, *, stage: str | None, owner_id: int | None, limit: int) -> list[Row]:
+    """Leads, most recently changed first, with their owner's e-mail; filtered by stage and owner."""
+    owner = aliased(UserRow)
+    query = (
+        sa.select(
+            LeadRow.id,
+            LeadRow.first_name,
+            LeadRow.last_name,
+            LeadRow.email,
+            LeadRow.company,
+            LeadRow.stage,
+            LeadRow.score,
+            LeadRow.stage_changed_at,
+            owner.email.label("owner_email"),
+        )
+        .outerjoin(owner, owner.id == LeadRow.owner_id)
+        .order_by(LeadRow.updated_at.desc(), LeadRow.id.desc())
+        .limit(limit)
+    )
+    if stage is not None:
+        query = query.where(LeadRow.stage == stage)
+    if owner_id is not None:
+        query = query.where(LeadRow.owner_id == owner_id)
+    return list(conn.execute(query))
+
+
+# --- the journey ----------------------------------------------------------------------------------------
+
+
+def touchpoints_of(conn: Connection, lead_id: int) -> list[Row]:
+    """The lead's touchpoints with their campaign's name (``campaign``), in no particular order."""
+    query = (
+        sa.select(TouchpointRow.__table__, CampaignRow.name.label("campaign"))
+        .outerjoin(CampaignRow, CampaignRow.id == TouchpointRow.campaign_id)
+        .where(TouchpointRow.lead_id == lead_id)
+    )
+    return list(conn.execute(query))
+
+
+def activities_of(conn: Connection, lead_id: int) -> list[Row]:
+    """The lead's sales activities with the e-mail of who logged them (``by``), in no particular order."""
+    query = (
+        sa.select(ActivityRow.__table__, UserRow.email.label("by"))
+        .outerjoin(UserRow, UserRow.id == ActivityRow.user_id)
+        .where(ActivityRow.lead_id == lead_id)
+    )
+    return list(conn.execute(query))
+
+
+def activity_exists(conn: Connection, source: str, external_id: str) -> bool:
+    query = sa.select(sa.literal(1)).where(ActivityRow.source == source, ActivityRow.external_id == external_id)
+    return conn.execute(query).first() is not None
+
+
+def insert_activity(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(sa.insert(ActivityRow).values(**values))
+
+
+def score_snapshots_of(conn: Connection, lead_id: int) -> list[Row]:
+    query = (
+        sa.select(ScoreSnapshotRow.__table__)
+        .where(ScoreSnapshotRow.lead_id == lead_id)
+        .order_by(ScoreSnapshotRow.at, ScoreSnapshotRow.id)
+    )
+    return list(conn.execute(query))
+
+
+def transitions_of(conn: Connection, lead_id: int) -> list[Row]:
+    query = (
+        sa.select(StageTransitionRow.__table__)
+        .where(StageTransitionRow.lead_id == lead_id)
+        .order_by(StageTransitionRow.at, StageTransitionRow.id)
+    )
+    return list(conn.execute(query))
+
+
+def obligations_of(conn: Connection, lead_id: int) -> list[Row]:
+    """The lead's SLA clocks, oldest first, with their owner's e-mail (``owner_email``)."""
+    query = (
+        sa.select(ObligationRow.__table__, UserRow.email.label("owner_email"))
+        .outerjoin(UserRow, UserRow.id == ObligationRow.owner_id)
+        .where(ObligationRow.lead_id == lead_id)
+        .order_by(ObligationRow.opened_at, ObligationRow.id)
+    )
+    return list(conn.execute(query))
+
+
+# --- verdicts and disputes ------------------------------------------------------------------------------
+
+
+def _feedback_query() -> sa.Select[Any]:
+    judge, disputer = aliased(UserRow), aliased(UserRow)
+    return (
+        sa.select(FeedbackRow.__table__, judge.email.label("by"), disputer.email.label("disputed_by_email"))
+        .outerjoin(judge, judge.id == FeedbackRow.user_id)
+        .outerjoin(disputer, disputer.id == FeedbackRow.disputed_by)
+    )
+
+
+def feedback_of(conn: Connection, lead_id: int) -> list[Row]:
+    """The lead's verdicts, oldest first, with who gave (``by``) and who disputed (``disputed_by_email``)."""
+    query = _feedback_query().where(FeedbackRow.lead_id == lead_id).order_by(FeedbackRow.at, FeedbackRow.id)
+    return list(conn.execute(query))
+
+
+def find_feedback(conn: Connection, feedback_id: int) -> Row | None:
+    return conn.execute(_feedback_query().where(FeedbackRow.id == feedback_id)).first()
+
+
+def feedback_id_of(conn: Connection, lead_id: int, at: datetime, verdict: str) -> int | None:
+    """The id of the verdict stored for (lead, at, verdict): the feedback table's natural key."""
+    query = sa.select(FeedbackRow.id).where(
+        FeedbackRow.lead_id == lead_id, FeedbackRow.at == at, FeedbackRow.verdict == verdict
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def record_dispute(conn: Connection, feedback_id: int, *, user_id: int, note: str, at: datetime) -> bool:
+    """Store the dispute unless the verdict is disputed already; False if someone got there first."""
+    query = (
+        sa.update(FeedbackRow)
+        .where(FeedbackRow.id == feedback_id, FeedbackRow.disputed_at.is_(None))
+        .values(dispute_note=note, disputed_by=user_id, disputed_at=at)
+    )
+    return conn.execute(query).rowcount == 1
+
+
+def record_dispute_outcome(conn: Connection, feedback_id: int, outcome: str) -> bool:
+    """Store the outcome of an open dispute; False if it was resolved meanwhile."""
+    query = (
+        sa.update(FeedbackRow)
+        .where(
+            FeedbackRow.id == feedback_id, FeedbackRow.disputed_at.is_not(None), FeedbackRow.dispute_outcome.is_(None)
+        )
+        .values(dispute_outcome=outcome)
+    )
+    return conn.execute(query).rowcount == 1
