@@ -36,6 +36,15 @@ def demo(
         int, typer.Option("--leads", "-n", min=1, help="How many leads the simulated year brings.")
     ] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation: the same seed gives the same company.")] = 0,
+    live_days: Annotated[
+        int,
+        typer.Option(
+            "--live-days",
+            min=0,
+            max=364,
+            help="Play the leads of the year's last N days through the lifecycle engine instead of importing them.",
+        ),
+    ] = 28,
     database: DatabaseOption = None,
     truth: Annotated[
         Path | None,
@@ -58,6 +67,8 @@ def demo(
 
     It all goes in through the services a real import uses; the packaged SLA is applied if none is.
 
+    The last four weeks (--live-days) run through the engine: scoring makes MQLs, reps work them, clocks escalate.
+
     The same seed gives the same company. Running the demo again adds nothing: the year keeps its end.
 
     With --truth, the rates the simulation really used are written out, to check RevBridge's numbers.
@@ -70,11 +81,11 @@ def demo(
 
         revbridge demo --leads 500 --format json
     """
-    _demo(leads, seed, database, truth, fmt)
+    _demo(leads, seed, live_days, database, truth, fmt)
 
 
 @handles_errors
-def _demo(leads: int, seed: int, database: str | None, truth: Path | None, fmt: OutputFormat) -> None:
+def _demo(leads: int, seed: int, live_days: int, database: str | None, truth: Path | None, fmt: OutputFormat) -> None:
     engine = bootstrap.engine(database)
     init_database(engine)
     with Progress(
@@ -91,7 +102,9 @@ def _demo(leads: int, seed: int, database: str | None, truth: Path | None, fmt: 
         def progress(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total or None)
 
-        summary = run_demo(engine, leads=leads, seed=seed, now=datetime.now(UTC), progress=progress)
+        summary = run_demo(
+            engine, leads=leads, seed=seed, now=datetime.now(UTC), live_days=live_days, progress=progress
+        )
     where = engine.url.render_as_string(hide_password=True)
     if truth is not None:
         truth.write_text(json.dumps(summary.truth, indent=2) + "\n", encoding="utf-8")
@@ -105,7 +118,7 @@ def _demo(leads: int, seed: int, database: str | None, truth: Path | None, fmt: 
     figures.pop("database")  # on its own line below: a long path must not be cut short in the table
     emit_summary(figures, fmt, title="Demo: a simulated year of Northwind Cloud")
     console.print(f"database: {where}", highlight=False, soft_wrap=True)
-    if not any(summary.added.values()):
+    if not summary.added_anything:
         console.print("Nothing added: this database already holds this demo.")
     console.print("\nnext:")
     for line in NEXT_STEPS:
@@ -126,5 +139,25 @@ def _figures(summary: DemoSummary, where: str) -> dict[str, Any]:
         "revenue": funnel["revenue"],
         "spend": funnel["spend"],
         "SLA_version": summary.sla_version,
+        **_live_figures(summary),
         "database": where,
+    }
+
+
+def _live_figures(summary: DemoSummary) -> dict[str, Any]:
+    """What the engine did in the live weeks (the counts of the run that played them)."""
+    if summary.live_since is None:
+        return {"live_weeks": "none"}
+    live = summary.live
+    when = f"{summary.live_since.date().isoformat()} to {summary.until.date().isoformat()}"
+    return {
+        "live_weeks": when + (" (played before)" if live.played_before else ""),
+        "live_leads": live.leads,
+        "engine_MQLs": live.mqls,
+        "accepted": live.accepted,
+        "rejected": live.rejected,
+        "rep_activities": live.activities,
+        "breaches": live.breaches,
+        "escalations": live.escalations,
+        "notifications": live.notifications,
     }

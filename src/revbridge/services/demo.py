@@ -2,15 +2,19 @@
 
 Nothing is written behind the services' backs: users, quotas, accounts, campaigns and spend, leads
 with their stage history, touchpoints, activities, verdicts and opportunities go in through the same
-code an import uses, in that order. Running it again adds nothing: the simulated year keeps the end
-it got the first time (kept in the run log, ``import_runs``), so the same seed makes the same records.
+code an import uses, in that order. The leads of the year's last ``live_days`` are not imported as
+history: they are played through the lifecycle engine in simulated time (``demo_live``), so that the
+database also holds MQLs the scoring made, verdicts of reps working their queues, clocks met and
+breached, escalations and notifications. Running it again adds nothing: the simulated year keeps the
+end and the live weeks keep the start they got the first time (kept in the run log, ``import_runs``),
+so the same seed makes the same records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any, TypeVar
 
@@ -18,7 +22,9 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.simulation import World, build_world
+from revbridge.domain.simulation.world import YEAR_DAYS
 from revbridge.domain.sla import load_sla
+from revbridge.services.demo_live import LiveCounts, run_live, split_world
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
 from revbridge.services.ingest_events import EventIngestor, EventRecord
 from revbridge.services.ingest_history import HistoryResult, ingest_campaigns, ingest_quotas, ingest_verdicts
@@ -45,6 +51,9 @@ TABLES: tuple[str, ...] = (
     "opportunities",
     "opportunity_contacts",
     "sla_versions",
+    "obligations",
+    "outbox",
+    "score_snapshots",
 )
 _BATCH = {
     "accounts": 2_000,
@@ -82,12 +91,19 @@ class DemoSummary:
     added: dict[str, int] = field(default_factory=dict)  # rows this run created, per kind of record
     tables: dict[str, int] = field(default_factory=dict)  # rows in each table afterwards
     truth: dict[str, Any] = field(default_factory=dict)
+    live_since: datetime | None = None  # the live weeks run from here to ``until``
+    live: LiveCounts = field(default_factory=LiveCounts)  # what the engine did in them
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["since"] = self.since.isoformat()
         data["until"] = self.until.isoformat()
+        data["live_since"] = self.live_since.isoformat() if self.live_since else None
         return data
+
+    @property
+    def added_anything(self) -> bool:
+        return any(self.added.values()) or self.live.added_anything
 
 
 def packaged_sla_text() -> str:
@@ -100,19 +116,25 @@ def run_demo(
     leads: int = 5000,
     seed: int = 0,
     now: datetime,
+    live_days: int = 28,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Simulate a year of ``leads`` leads ending at ``now`` (or at the end the first demo run chose) and
-    store it through the ingest services. The database must be initialised (``init_database``)."""
+    store it through the ingest services, but for the leads of its last ``live_days``, which are played
+    through the lifecycle engine. The database must be initialised (``init_database``)."""
     if now.tzinfo is None:
         raise ValueError(f"now must be an aware datetime, got {now.isoformat()}")
+    if not 0 <= live_days < YEAR_DAYS:
+        raise ValueError(f"live_days must be from 0 to {YEAR_DAYS - 1}, got {live_days}")
     report = progress or (lambda step, done, total: None)
     label = f"revbridge demo --seed {seed} --leads {leads}"
     with writing(engine).begin() as conn:
         first = queries.first_demo_run(conn)
         until = datetime.fromisoformat(first["until"]) if first and first.get("until") else now
         until = until.replace(microsecond=0)
-        run_id = queries.start_demo_run(conn, label, now, {"until": until.isoformat()})
+        live_since = _live_since(first, until, live_days)
+        kept = {"until": until.isoformat(), "live_since": live_since.isoformat()}
+        run_id = queries.start_demo_run(conn, label, now, kept)
 
     text = packaged_sla_text()
     sla = load_sla(text, source="examples/sla.yaml")
@@ -120,11 +142,15 @@ def run_demo(
     world = build_world(sla, leads=leads, seed=seed, until=until)
     report("simulating", leads, leads)
 
+    history, live_part = split_world(world, live_since)
     version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
-    added = _load(engine, world, now, report)
+    added = _load(engine, history, now, report)
+    live = run_live(engine, live_part, seed=seed, progress=report)
+    if live.played_before:
+        live = LiveCounts.recorded((first or {}).get("live"))
     with writing(engine).begin() as conn:
         tables = queries.count_rows(conn, TABLES)
-        queries.finish_demo_run(conn, run_id, now, {"until": world.until.isoformat(), **added})
+        queries.finish_demo_run(conn, run_id, now, {**kept, **added, "live": live.as_dict()})
     return DemoSummary(
         seed=seed,
         leads=leads,
@@ -136,7 +162,18 @@ def run_demo(
         added=added,
         tables=tables,
         truth=world.truth.as_dict(),
+        live_since=live_since if live_since < world.until else None,
+        live=live,
     )
+
+
+def _live_since(first: dict[str, Any] | None, until: datetime, live_days: int) -> datetime:
+    """Where the live weeks start: where the first demo run started them; a database the demo filled
+    before there were live weeks keeps its whole year as history."""
+    if first is None:
+        return until - timedelta(days=live_days)
+    recorded = first.get("live_since")
+    return datetime.fromisoformat(recorded) if recorded else until
 
 
 def _ensure_sla(
