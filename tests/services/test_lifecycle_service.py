@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -68,7 +70,7 @@ def _hot(at: datetime) -> Scored:
     return Scored(Score(35, 50, None, 85, ()), at)
 
 
-def _scalar(engine: Engine, query: sa.Select[tuple[int]]) -> int:
+def _scalar(engine: Engine, query: sa.Select[Any]) -> int:
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -167,10 +169,20 @@ print(json.dumps(counts.as_dict()))
 """
 
 
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
+    return fresh_postgres_url(pg_cluster, pg_template)
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.mark.postgres
-def test_two_ticks_in_two_processes_never_escalate_one_breach_twice(pg_cluster: Cluster, pg_template: str) -> None:
-    pg_url = fresh_postgres_url(pg_cluster, pg_template)
-    pg_engine = make_engine(pg_url)
+def test_two_ticks_in_two_processes_never_escalate_one_breach_twice(pg_engine: Engine, pg_url: str) -> None:
     contract = _setup(pg_engine, leads=60)
     for lead_id in range(1, 61):
         handle(pg_engine, lead_id, lambda _: _hot(MONDAY), contract)
