@@ -4,13 +4,12 @@
 engagement state, in the same transaction; if the lead now meets the MQL condition (or, in nurture,
 the re-entry condition) the lifecycle hands it to sales. ``rescore_all`` recomputes every lead's fit
 and engagement in one vectorised pass (Arrow for the fit rules, numpy for engagement), writes the
-scores, their reasons and the engagement state back in bulk, then qualifies the leads that now meet
-their condition, one transaction each.
+scores, their reasons and the engagement state back in bulk (their JSON built by Arrow, in
+``services/score_writes``), then qualifies the leads that now meet their condition, one transaction each.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -30,6 +29,7 @@ from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
 from revbridge.services.fit_columns import rule_mask
 from revbridge.services.lifecycle import Contract, Outcome, handle, persist, read_state
+from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import repositories as repo
 from revbridge.store.arrow_reads import read_arrow
 from revbridge.store.engine import writing
@@ -237,103 +237,14 @@ def rescore_all(
         weight = sla.scoring.predictive_weight
         combined = np.where(np.isnan(predicted), combined, (1 - weight) * combined + weight * 100 * predicted)
     say("writing scores")
-    rows = _score_rows(sla, ids, fit, matched, engaged, penalty, combined, batch, kinds, now)
-    _write_scores(engine, rows)
+    stored = LeadScores(ids, fit, matched, engaged - penalty, penalty, combined, batch, kinds)
+    write_scores(engine, sla, stored, now)
     say("qualifying")
     scores = {"fit": fit, "engagement": engaged, "score": combined, "p_convert": predicted}
     stages = leads.column("stage").to_numpy(zero_copy_only=False)
     _qualify(engine, contract, ids, stages, scores, now, summary)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _score_rows(
-    sla: Sla,
-    ids: np.ndarray[Any, np.dtype[np.int64]],
-    fit: np.ndarray[Any, np.dtype[np.float64]],
-    matched: list[np.ndarray[Any, np.dtype[np.bool_]]],
-    engaged: np.ndarray[Any, np.dtype[np.float64]],
-    penalty: np.ndarray[Any, np.dtype[np.float64]],
-    combined: np.ndarray[Any, np.dtype[np.float64]],
-    batch: BatchEngagement | None,
-    kinds: list[str],
-    now: datetime,
-) -> list[tuple[Any, ...]]:
-    """One row per lead: the scores, their reasons and the engagement state, ready to write."""
-    fit_texts = [f"fit: {rule.describe()}" for rule in sla.scoring.fit]
-    fit_points = [float(rule.points) for rule in sla.scoring.fit]
-    by_lead: dict[int, list[tuple[int, float, int, int, float]]] = {}
-    if batch is not None:
-        for lead, kind, value, count, window, earned in zip(
-            batch.lead.tolist(),
-            batch.kind.tolist(),
-            batch.value.tolist(),
-            batch.count.tolist(),
-            batch.window.tolist(),
-            batch.earned_in_window.tolist(),
-            strict=True,
-        ):
-            by_lead.setdefault(lead, []).append((kind, value, count, window, earned))
-    stacked = np.stack(matched, axis=1) if matched else np.zeros((len(ids), 0), dtype=bool)
-    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    ref = now.astimezone(UTC).isoformat()
-    rows: list[tuple[Any, ...]] = []
-    for i, lead in enumerate(ids.tolist()):
-        reasons: list[list[Any]] = [[fit_texts[j], fit_points[j]] for j in np.flatnonzero(stacked[i]).tolist()]
-        types: dict[str, list[Any]] = {}
-        for kind, value, count, window, earned in by_lead.get(lead, ()):
-            name = kinds[kind]
-            reasons.append([f"engagement: {count} × {name}, decayed", value])
-            types[name] = [value, count, None if window < 0 else window, earned]
-        if penalty[i]:
-            reasons.append(["engagement: e-mail from a competitor's domain", float(penalty[i])])
-        state = json.dumps({"ref_at": ref if types else None, "types": types})
-        rows.append(
-            (
-                float(fit[i]),
-                float(engaged[i] - penalty[i]),
-                stamp,
-                float(combined[i]),
-                json.dumps(reasons),
-                state,
-                stamp,
-                lead,
-            )
-        )
-    return rows
-
-
-def _write_scores(engine: Engine, rows: list[tuple[Any, ...]]) -> None:
-    """All scores in one transaction: executemany on SQLite, COPY and one UPDATE on PostgreSQL."""
-    columns = (
-        "fit_score",
-        "engagement_score",
-        "engagement_ref_at",
-        "score",
-        "score_reasons",
-        "engagement_state",
-        "scored_at",
-    )
-    with writing(engine).begin() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            sets = ", ".join(f"{c} = ?" for c in columns)
-            cursor.executemany(f"UPDATE leads SET {sets} WHERE id = ?", rows)
-        else:
-            cursor.execute(
-                "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, "
-                "engagement_ref_at timestamptz, score float8, score_reasons jsonb, engagement_state jsonb, "
-                "scored_at timestamptz, id int) ON COMMIT DROP"
-            )
-            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-            with cursor.copy(f"COPY _scores ({', '.join(columns)}, id) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            sets = ", ".join(f"{c} = s.{c}" for c in columns)
-            cursor.execute(f"UPDATE leads SET {sets} FROM _scores s WHERE leads.id = s.id")
-        cursor.close()
 
 
 def _scored(score: Score, at: datetime) -> Callable[[LeadState], Scored]:
