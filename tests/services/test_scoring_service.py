@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -141,3 +142,26 @@ def test_one_touchpoint_updates_the_score_carries_on_from_a_rescoring_and_qualif
     assert last.score.combined == pytest.approx(expected)
     assert last.lifecycle is not None
     assert last.lifecycle.stage == "mql"
+
+
+def test_touchpoints_of_one_lead_arriving_at_once_all_count(engine: Engine) -> None:
+    contract = _setup(engine)
+
+    def send(prefix: str) -> None:
+        for i in range(15):
+            add_touchpoint(
+                engine,
+                lead_id=2,
+                kind="email_click",
+                occurred_at=NOW,
+                source="web",
+                external_id=f"{prefix}{i}",
+                contract=contract,
+                now=NOW,
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(send, ["a", "b"]))
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(LeadRow.engagement_state).where(LeadRow.id == 2)).scalar_one()
+    assert EngagementState.from_json(state).by_type["email_click"].count == 30

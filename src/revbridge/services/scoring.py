@@ -28,7 +28,7 @@ from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement, co
 from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
 from revbridge.services.fit_columns import rule_mask
-from revbridge.services.lifecycle import Contract, Outcome, handle, persist, read_state
+from revbridge.services.lifecycle import Contract, Outcome, handle, persist
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import repositories as repo
 from revbridge.store.arrow_reads import read_arrow
@@ -78,19 +78,37 @@ def add_touchpoint(
         ).first()
         if inserted is None:  # RETURNING, not rowcount: psycopg reports -1 for this statement
             return TouchpointOutcome(False, None, None)
-        score = _rescore_one(conn, lead_id, kind, occurred_at, contract.sla, now)
-        state = read_state(conn, lead_id)
+        score, state = _rescore_one(conn, lead_id, kind, occurred_at, contract.sla, now)
         decision = decide(state, Scored(score, now), contract.sla, contract.clock)
         outcome = persist(conn, state, decision, contract, at=now)
         return TouchpointOutcome(True, score, outcome)
 
 
-def _rescore_one(conn: Connection, lead_id: int, kind: str, occurred_at: datetime, sla: Sla, now: datetime) -> Score:
-    row = conn.execute(
-        sa.select(
-            LeadRow.email, LeadRow.fit_score, LeadRow.score_reasons, LeadRow.engagement_state, LeadRow.predicted
-        ).where(LeadRow.id == lead_id)
-    ).one()
+def _rescore_one(
+    conn: Connection, lead_id: int, kind: str, occurred_at: datetime, sla: Sla, now: datetime
+) -> tuple[Score, LeadState]:
+    """The lead's new score, stored, and its lifecycle state as a score change needs it (no clocks: a
+    score only moves a lead that has none open). The lead's row is locked on PostgreSQL, so that two
+    touchpoints of one lead at once add up instead of one overwriting the other."""
+    query = sa.select(
+        LeadRow.email,
+        LeadRow.fit_score,
+        LeadRow.score_reasons,
+        LeadRow.engagement_state,
+        LeadRow.predicted,
+        LeadRow.stage,
+        LeadRow.version,
+        LeadRow.owner_id,
+        LeadRow.recycle_count,
+        LeadRow.stage_changed_at,
+        LeadRow.nurture_until,
+    ).where(LeadRow.id == lead_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).one()
+    lead = LeadState(
+        lead_id, row.stage, row.version, row.owner_id, row.recycle_count, row.stage_changed_at, row.nurture_until
+    )
     engagement = sla.scoring.engagement
     state = EngagementState.from_json(row.engagement_state)
     fit_reasons = tuple(ScoreReason(r, p) for r, p in row.score_reasons or [] if str(r).startswith("fit:"))
@@ -126,7 +144,7 @@ def _rescore_one(conn: Connection, lead_id: int, kind: str, occurred_at: datetim
             cause="touchpoint",
         )
     )
-    return score
+    return score, lead
 
 
 # --- every lead at once ---------------------------------------------------------------------------------
