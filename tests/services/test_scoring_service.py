@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, score_lead
-from revbridge.services.clocks import contract_at
 from revbridge.services.lifecycle import Contract
 from revbridge.services.scoring import add_touchpoint, rescore_all
-from revbridge.services.sla_versions import apply_sla
-from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
-from revbridge.store.tables import AccountRow, LeadRow, TouchpointRow, UserRow
+from revbridge.store.tables import LeadRow, TouchpointRow
+from tests.services.scoring_world import NOW, seed_people
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
 PEOPLE: list[dict[str, str | None]] = [
     {"email": "cto@big.com", "job_title": "CTO", "industry": "Software", "country": "US", "phone": "1"},
@@ -32,26 +27,7 @@ PEOPLE: list[dict[str, str | None]] = [
 
 
 def _setup(engine: Engine) -> Contract:
-    apply_sla(
-        engine,
-        EXAMPLE.read_text(),
-        effective_from=NOW - timedelta(days=365),
-        signed_by={"marketing": "maria", "sales": "sam"},
-        now=NOW,
-    )
-    with writing(engine).begin() as conn:
-        sdr = repo.get_or_create_team(conn, "sdr", "sales")
-        conn.execute(sa.insert(UserRow).values(email="ana@nw.com", name="Ana Ruiz", role="sales", team_id=sdr))
-        account = conn.execute(
-            sa.insert(AccountRow).values(name="Big", domain="big.com", employees=1200).returning(AccountRow.id)
-        ).scalar_one()
-        for i, person in enumerate(PEOPLE):
-            conn.execute(
-                sa.insert(LeadRow).values(
-                    source="test", external_id=str(i), stage="lead", account_id=account if i == 0 else None, **person
-                )
-            )
-    return contract_at(engine, NOW)
+    return seed_people(engine, PEOPLE)
 
 
 def _expected(engine: Engine, contract: Contract, lead_id: int, events: list[tuple[str, datetime]]) -> float:

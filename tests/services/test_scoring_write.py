@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -14,17 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, decay_factor, score_lead
-from revbridge.services.clocks import contract_at
 from revbridge.services.lifecycle import Contract
 from revbridge.services.score_writes import json_floats
 from revbridge.services.scoring import rescore_all
-from revbridge.services.sla_versions import apply_sla
-from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
-from revbridge.store.tables import AccountRow, LeadRow, TouchpointRow, UserRow
+from revbridge.store.tables import LeadRow, TouchpointRow
+from tests.services.scoring_world import NOW, seed_people
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 PEOPLE: list[dict[str, str | None]] = [
     {"email": "cto@big.com", "job_title": "CTO", "industry": "Software", "country": "US", "phone": "1"},
     {"email": "intern@small.io", "job_title": "Data intern", "industry": "retail", "country": "BR", "phone": None},
@@ -48,32 +43,15 @@ EVENTS: dict[int, list[tuple[str, datetime]]] = {
 
 
 def _setup(engine: Engine) -> Contract:
-    apply_sla(
-        engine,
-        EXAMPLE.read_text(),
-        effective_from=NOW - timedelta(days=365),
-        signed_by={"marketing": "maria", "sales": "sam"},
-        now=NOW,
-    )
+    contract = seed_people(engine, PEOPLE)
     with writing(engine).begin() as conn:
-        sdr = repo.get_or_create_team(conn, "sdr", "sales")
-        conn.execute(sa.insert(UserRow).values(email="ana@nw.com", name="Ana Ruiz", role="sales", team_id=sdr))
-        account = conn.execute(
-            sa.insert(AccountRow).values(name="Big", domain="big.com", employees=1200).returning(AccountRow.id)
-        ).scalar_one()
-        for i, person in enumerate(PEOPLE):
-            conn.execute(
-                sa.insert(LeadRow).values(
-                    source="test", external_id=str(i), stage="lead", account_id=account if i == 0 else None, **person
-                )
-            )
         rows = [
             {"lead_id": lead, "source": "t", "external_id": f"e{lead}-{n}", "type": kind, "occurred_at": at}
             for lead, events in EVENTS.items()
             for n, (kind, at) in enumerate(events)
         ]
         conn.execute(sa.insert(TouchpointRow), rows)
-    return contract_at(engine, NOW)
+    return contract
 
 
 def _expected(contract: Contract, lead_id: int) -> tuple[list[list[Any]], dict[str, Any]]:

@@ -18,13 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain import notifications as notify
-from revbridge.domain.lifecycle import Breached, Decision, LeadState, OpenObligation, decide
+from revbridge.domain.lifecycle import Breached, Decision, LeadState, decide
 from revbridge.domain.notifications import Notification
-from revbridge.domain.routing import LeadFacts, RoutingDecision, route
+from revbridge.domain.routing import RoutingDecision, route
 from revbridge.services.lifecycle import Contract
 from revbridge.services.people import People
 from revbridge.store import repositories as repo
-from revbridge.store.tables import AccountRow, LeadRow, ObligationRow, OutboxRow, UserRow, table_of
+from revbridge.store.lifecycle_queries import lead_facts, read_states
+from revbridge.store.tables import LeadRow, ObligationRow, OutboxRow, UserRow, table_of
 
 
 @dataclass
@@ -33,41 +34,6 @@ class BatchResult:
     escalated: int = 0
     notifications: int = 0
     skipped: list[int] = field(default_factory=list)  # obligations met or closed since they were claimed
-
-
-def read_states(conn: Connection, lead_ids: Sequence[int], *, lock: bool) -> dict[int, LeadState]:
-    """The lifecycle state of many leads, with their open obligations, in two queries per 500 leads."""
-    states: dict[int, LeadState] = {}
-    for part in repo.chunks(sorted(set(lead_ids)), 500):
-        query = sa.select(
-            LeadRow.id,
-            LeadRow.stage,
-            LeadRow.version,
-            LeadRow.owner_id,
-            LeadRow.recycle_count,
-            LeadRow.stage_changed_at,
-            LeadRow.nurture_until,
-        ).where(LeadRow.id.in_(part))
-        if lock and conn.dialect.name == "postgresql":
-            query = query.order_by(LeadRow.id).with_for_update()
-        for row in conn.execute(query):
-            states[row.id] = LeadState(
-                row.id, row.stage, row.version, row.owner_id, row.recycle_count, row.stage_changed_at, row.nurture_until
-            )
-        open_rows = conn.execute(
-            sa.select(ObligationRow)
-            .where(ObligationRow.lead_id.in_(part), ObligationRow.status == "open")
-            .order_by(ObligationRow.id)
-        ).mappings()
-        found: dict[int, list[OpenObligation]] = {}
-        for o in open_rows:
-            found.setdefault(o["lead_id"], []).append(
-                OpenObligation(o["id"], o["kind"], o["due_at"], o["required_count"], o["done_count"])
-            )
-        for lead_id, obligations in found.items():
-            if lead_id in states:
-                states[lead_id] = replace(states[lead_id], open_obligations=tuple(obligations))
-    return states
 
 
 def breach_batch(
@@ -102,33 +68,12 @@ def breach_batch(
     return result
 
 
-def _facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts]:
-    facts: dict[int, LeadFacts] = {}
-    for part in repo.chunks(list(lead_ids), 500):
-        rows = conn.execute(
-            sa.select(
-                LeadRow.id,
-                sa.func.coalesce(AccountRow.country, LeadRow.country).label("country"),
-                sa.func.coalesce(AccountRow.region, LeadRow.region).label("region"),
-                sa.func.coalesce(AccountRow.industry, LeadRow.industry).label("industry"),
-                sa.func.coalesce(AccountRow.employees, LeadRow.employees).label("employees"),
-                AccountRow.owner_id.label("account_owner_id"),
-            )
-            .select_from(LeadRow)
-            .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
-            .where(LeadRow.id.in_(part))
-        )
-        for row in rows:
-            facts[row.id] = LeadFacts(row.country, row.region, row.industry, row.employees, row.account_owner_id)
-    return facts
-
-
 def _reroute(
     conn: Connection, decided: Sequence[tuple[LeadState, Decision]], contract: Contract, now: datetime, people: People
 ) -> dict[int, RoutingDecision]:
     """Who takes each lead the SLA says to reassign, never its current owner; ``people`` keeps score."""
     moving = [(s, d) for s, d in decided if d.route]
-    facts = _facts(conn, [s.lead_id for s, _ in moving])
+    facts = lead_facts(conn, [s.lead_id for s, _ in moving])
     routings: dict[int, RoutingDecision] = {}
     for state, _ in moving:
         exclude = frozenset({state.owner_id}) if state.owner_id is not None else frozenset()

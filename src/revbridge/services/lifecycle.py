@@ -20,14 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 from revbridge.domain import notifications as notify
 from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.errors import LeadNotFound, StaleLead
-from revbridge.domain.lifecycle import Decision, Event, LeadState, OpenObligation, decide
-from revbridge.domain.routing import LeadFacts, RoutingDecision, route
+from revbridge.domain.lifecycle import Decision, Event, LeadState, decide
+from revbridge.domain.routing import RoutingDecision, route
 from revbridge.domain.sla import Sla
 from revbridge.services.people import People
 from revbridge.store import outbox
 from revbridge.store.engine import writing
+from revbridge.store.lifecycle_queries import lead_facts, read_states
 from revbridge.store.tables import (
-    AccountRow,
     FeedbackRow,
     LeadRow,
     ObligationRow,
@@ -60,27 +60,10 @@ class Outcome:
 
 
 def read_state(conn: Connection, lead_id: int) -> LeadState:
-    lead = conn.execute(sa.select(LeadRow).where(LeadRow.id == lead_id)).mappings().first()
-    if lead is None:
+    states = read_states(conn, [lead_id], lock=False)
+    if lead_id not in states:
         raise LeadNotFound(lead_id)
-    rows = conn.execute(
-        sa.select(ObligationRow)
-        .where(ObligationRow.lead_id == lead_id, ObligationRow.status == "open")
-        .order_by(ObligationRow.id)
-    ).mappings()
-    obligations = tuple(
-        OpenObligation(r["id"], r["kind"], r["due_at"], r["required_count"], r["done_count"]) for r in rows
-    )
-    return LeadState(
-        lead_id=lead_id,
-        stage=lead["stage"],
-        version=lead["version"],
-        owner_id=lead["owner_id"],
-        recycle_count=lead["recycle_count"],
-        stage_changed_at=lead["stage_changed_at"],
-        nurture_until=lead["nurture_until"],
-        open_obligations=obligations,
-    )
+    return states[lead_id]
 
 
 def handle(
@@ -199,27 +182,11 @@ def _record_feedback(conn: Connection, lead_id: int, feedback: dict[str, Any], a
 # --- routing --------------------------------------------------------------------------------------------
 
 
-def _lead_facts(conn: Connection, lead_id: int) -> LeadFacts:
-    row = conn.execute(
-        sa.select(
-            sa.func.coalesce(AccountRow.country, LeadRow.country).label("country"),
-            sa.func.coalesce(AccountRow.region, LeadRow.region).label("region"),
-            sa.func.coalesce(AccountRow.industry, LeadRow.industry).label("industry"),
-            sa.func.coalesce(AccountRow.employees, LeadRow.employees).label("employees"),
-            AccountRow.owner_id.label("account_owner_id"),
-        )
-        .select_from(LeadRow)
-        .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
-        .where(LeadRow.id == lead_id)
-    ).one()
-    return LeadFacts(**row._mapping)
-
-
 def _route(
     conn: Connection, people: People, state: LeadState, sla: Sla, at: datetime, exclude: frozenset[int]
 ) -> RoutingDecision:
     lead_id = state.lead_id
-    decision = route(_lead_facts(conn, lead_id), sla.routing, people.reps(), exclude=exclude)
+    decision = route(lead_facts(conn, [lead_id])[lead_id], sla.routing, people.reps(), exclude=exclude)
     text = decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
     conn.execute(
         sa.update(LeadRow)

@@ -33,6 +33,7 @@ from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import repositories as repo
 from revbridge.store.arrow_reads import read_arrow
 from revbridge.store.engine import writing
+from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS, lead_state_of
 from revbridge.store.tables import LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
 
 Progress = Callable[[str], None]
@@ -96,19 +97,12 @@ def _rescore_one(
         LeadRow.score_reasons,
         LeadRow.engagement_state,
         LeadRow.predicted,
-        LeadRow.stage,
-        LeadRow.version,
-        LeadRow.owner_id,
-        LeadRow.recycle_count,
-        LeadRow.stage_changed_at,
-        LeadRow.nurture_until,
+        *LEAD_STATE_COLUMNS,
     ).where(LeadRow.id == lead_id)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).one()
-    lead = LeadState(
-        lead_id, row.stage, row.version, row.owner_id, row.recycle_count, row.stage_changed_at, row.nurture_until
-    )
+    lead = lead_state_of(row)
     engagement = sla.scoring.engagement
     state = EngagementState.from_json(row.engagement_state)
     fit_reasons = tuple(ScoreReason(r, p) for r, p in row.score_reasons or [] if str(r).startswith("fit:"))
