@@ -70,8 +70,7 @@ def batch_engagement(
     lead, kind, seconds = lead[keep], kind[keep], seconds[keep]
     capped = np.isfinite(cap[kind])
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
-    # Within one lead and type, time order is window order too: two sort keys, not four.
-    order = np.lexsort((seconds, lead * len(kinds) + kind))
+    order = _order(lead * len(kinds) + kind, seconds)
     lead, kind, seconds, window, capped = lead[order], kind[order], seconds[order], window[order], capped[order]
     if len(lead) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -102,6 +101,22 @@ def batch_engagement(
         window=window[pair_end],
         earned_in_window=np.where(window[pair_end] >= 0, earned_groups[last_group], 0.0),
     )
+
+
+def _order(group: Ints, seconds: Floats) -> Ints:
+    """Touchpoints by (lead, type), then time. Within one lead and type, time order is window order too.
+
+    One int64 key when it fits (group above, milliseconds since the earliest below), else two keys. Two
+    touchpoints of one type within the same millisecond may come in either order; they are worth the same."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    millis = np.round((seconds - seconds.min()) * 1e3).astype(np.int64)
+    span_bits = max(1, int(millis.max()).bit_length())
+    if int(group.max()).bit_length() + span_bits <= 62 and group.min() >= 0:
+        order: Ints = np.argsort((group << span_bits) | millis)
+        return order
+    fallback: Ints = np.lexsort((seconds, group))
+    return fallback
 
 
 _OPS = {

@@ -29,6 +29,7 @@ from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
 from revbridge.services.fit_columns import rule_mask
 from revbridge.services.lifecycle import Contract, Outcome, handle, persist
+from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import repositories as repo
 from revbridge.store.arrow_reads import read_arrow
@@ -277,7 +278,12 @@ def _qualify(
     before_mql = [s for s in sla.stage_order if sla.allowed(s, MQL)]
     mql = condition_mask(sla.qualification.mql, scores, len(ids)) & np.isin(stages, before_mql)
     back = condition_mask(sla.recycling.reenter_when, scores, len(ids)) & (stages == NURTURE)
-    for i in np.flatnonzero(mql | back).tolist():
+    candidates = np.flatnonzero(mql | back).tolist()
+    if not candidates:
+        return
+    with engine.connect() as conn:
+        people = People.load(conn)  # once for all: each hand-off updates it as it routes
+    for i in candidates:
         p_convert = float(scores["p_convert"][i])
         score = Score(
             float(scores["fit"][i]),
@@ -286,7 +292,7 @@ def _qualify(
             float(scores["score"][i]),
             (),
         )
-        outcome = handle(engine, int(ids[i]), _scored(score, now), contract)
+        outcome = handle(engine, int(ids[i]), _scored(score, now), contract, people=people)
         if outcome.decision.transition is not None:
             summary.qualified += int(not outcome.decision.recycled)
             summary.recycled += int(outcome.decision.recycled)
