@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
@@ -31,11 +30,10 @@ from revbridge.services.fit_columns import rule_mask
 from revbridge.services.lifecycle import Contract, Outcome, handle, persist
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
-from revbridge.store import repositories as repo
+from revbridge.store import score_queries as queries
 from revbridge.store.arrow_reads import read_arrow
 from revbridge.store.engine import writing
-from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS, lead_state_of
-from revbridge.store.tables import LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
+from revbridge.store.lifecycle_queries import lead_state_of
 
 Progress = Callable[[str], None]
 
@@ -66,19 +64,16 @@ def add_touchpoint(
     """Store one touchpoint, rescore its lead in O(1) and qualify it, in one transaction."""
     now = now or datetime.now(UTC)
     with writing(engine).begin() as conn:
-        inserted = conn.execute(
-            repo.insert_ignoring_conflicts(conn, table_of(TouchpointRow)).returning(table_of(TouchpointRow).c.source),
-            {
-                "lead_id": lead_id,
-                "source": source,
-                "external_id": external_id,
-                "type": kind,
-                "channel": channel,
-                "campaign_id": campaign_id,
-                "occurred_at": occurred_at,
-            },
-        ).first()
-        if inserted is None:  # RETURNING, not rowcount: psycopg reports -1 for this statement
+        values = {
+            "lead_id": lead_id,
+            "source": source,
+            "external_id": external_id,
+            "type": kind,
+            "channel": channel,
+            "campaign_id": campaign_id,
+            "occurred_at": occurred_at,
+        }
+        if not queries.insert_touchpoint(conn, values):
             return TouchpointOutcome(False, None, None)
         score, state = _rescore_one(conn, lead_id, kind, occurred_at, contract.sla, now)
         decision = decide(state, Scored(score, now), contract.sla, contract.clock)
@@ -92,17 +87,7 @@ def _rescore_one(
     """The lead's new score, stored, and its lifecycle state as a score change needs it (no clocks: a
     score only moves a lead that has none open). The lead's row is locked on PostgreSQL, so that two
     touchpoints of one lead at once add up instead of one overwriting the other."""
-    query = sa.select(
-        LeadRow.email,
-        LeadRow.fit_score,
-        LeadRow.score_reasons,
-        LeadRow.engagement_state,
-        LeadRow.predicted,
-        *LEAD_STATE_COLUMNS,
-    ).where(LeadRow.id == lead_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).one()
+    row = queries.lead_for_scoring(conn, lead_id)
     lead = lead_state_of(row)
     engagement = sla.scoring.engagement
     state = EngagementState.from_json(row.engagement_state)
@@ -114,30 +99,18 @@ def _rescore_one(
     fit = float(row.fit_score or 0.0)
     combined = combined_score(sla.scoring, fit, value, row.predicted)
     score = Score(fit, value, row.predicted, combined, fit_reasons + engagement_reasons)
-    reasons = [[r.rule, r.points] for r in score.reasons]
-    conn.execute(
-        sa.update(LeadRow)
-        .where(LeadRow.id == lead_id)
-        .values(
-            engagement_state=state.to_json(),
-            engagement_score=value,
-            engagement_ref_at=state.ref_at,
-            score=combined,
-            score_reasons=reasons,
-            scored_at=now,
-        )
-    )
-    conn.execute(
-        sa.insert(ScoreSnapshotRow).values(
-            lead_id=lead_id,
-            at=now,
-            fit=fit,
-            engagement=value,
-            p_convert=row.predicted,
-            score=combined,
-            reasons=reasons,
-            cause="touchpoint",
-        )
+    queries.store_score(
+        conn,
+        lead_id,
+        state=state.to_json(),
+        ref_at=state.ref_at,
+        fit=fit,
+        engagement=value,
+        p_convert=row.predicted,
+        combined=combined,
+        reasons=[[r.rule, r.points] for r in score.reasons],
+        now=now,
+        cause="touchpoint",
     )
     return score, lead
 

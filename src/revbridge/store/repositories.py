@@ -31,7 +31,12 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> sa.Insert:
     """An INSERT that skips rows colliding with a unique key: another import may create the same row."""
-    if conn.dialect.name == "postgresql":
+    return insert_ignoring_conflicts_in(conn.dialect.name, table)
+
+
+def insert_ignoring_conflicts_in(dialect: str, table: sa.Table) -> sa.Insert:
+    """``insert_ignoring_conflicts`` for a dialect named ``postgresql`` or ``sqlite``."""
+    if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
 
