@@ -14,7 +14,7 @@ from revbridge.domain.scoring import EngagementState, score_lead
 from revbridge.services.lifecycle import Contract
 from revbridge.services.scoring import add_touchpoint, rescore_all
 from revbridge.store.engine import writing
-from revbridge.store.tables import LeadRow, TouchpointRow
+from revbridge.store.tables import LeadRow, StageTransitionRow, TouchpointRow
 from tests.services.scoring_world import NOW, seed_people
 
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
@@ -141,3 +141,38 @@ def test_touchpoints_of_one_lead_arriving_at_once_all_count(engine: Engine) -> N
     with engine.connect() as conn:
         state = conn.execute(sa.select(LeadRow.engagement_state).where(LeadRow.id == 2)).scalar_one()
     assert EngagementState.from_json(state).by_type["email_click"].count == 30
+
+
+def test_a_nurtured_lead_comes_back_after_its_cool_off_and_the_loop_is_counted(engine: Engine) -> None:
+    contract = _setup(engine)
+    rested = NOW - timedelta(days=120)
+    with writing(engine).begin() as conn:
+        conn.execute(
+            sa.update(LeadRow)
+            .where(LeadRow.id == 1)
+            .values(stage="nurture", stage_changed_at=rested, nurture_until=NOW - timedelta(days=30))
+        )
+        conn.execute(
+            sa.update(LeadRow)
+            .where(LeadRow.id == 4)
+            .values(stage="nurture", stage_changed_at=rested, nurture_until=NOW + timedelta(days=1))
+        )
+        conn.execute(
+            sa.insert(TouchpointRow),
+            [
+                {"lead_id": lead, "source": "t", "external_id": f"{kind}{lead}", "type": kind, "occurred_at": NOW}
+                for lead in (1, 4)
+                for kind in ("demo_request", "webinar_attended")
+            ],
+        )
+    summary = rescore_all(engine, contract=contract, now=NOW - timedelta(days=1))
+    assert (summary.recycled, summary.qualified) == (0, 0)  # the touchpoints are still in the future
+    summary = rescore_all(engine, contract=contract, now=NOW)
+    assert summary.recycled == 1  # lead 4 is still cooling off: it stays
+    with engine.connect() as conn:
+        back = conn.execute(sa.select(LeadRow.stage, LeadRow.recycle_count).where(LeadRow.id == 1)).one()
+        reason = conn.execute(sa.select(StageTransitionRow.reason).where(StageTransitionRow.lead_id == 1)).scalar_one()
+        waiting = conn.execute(sa.select(LeadRow.stage).where(LeadRow.id == 4)).scalar_one()
+    assert tuple(back) == ("mql", 1)
+    assert reason.startswith("recycled (loop 1)")
+    assert waiting == "nurture"
