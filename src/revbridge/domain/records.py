@@ -187,6 +187,7 @@ class UserRecord:
     team_kind: str = "sales"
     email: str | None = None
     role: str | None = None
-    manager: str | None = None
+    manager: str | None = None  # the manager's name or e-mail
     region: str | None = None
     capacity: int | None = None
+    title: str | None = None  # the job function an SLA may escalate to: role:sales_manager

@@ -100,12 +100,25 @@ def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime
                 "role": record.role or record.team_kind,
                 "capacity": record.capacity,
                 "territory": {"region": record.region} if record.region else {},
+                "title": record.title,
             }
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
             _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+        _link_managers(conn, table, records)
     return counts
+
+
+def _link_managers(conn: Connection, table: sa.Table, records: Sequence[UserRecord]) -> None:
+    """Each person's manager, named by name or e-mail, once everyone in the batch is stored."""
+    people = conn.execute(sa.select(table.c.id, table.c.email, table.c.name)).all()
+    by_key = {key.lower(): row.id for row in people for key in (row.email, row.name) if key}
+    for record in records:
+        manager = by_key.get(record.manager.lower()) if record.manager else None
+        person = by_key.get((record.email or "").lower()) or by_key.get(record.name.lower())
+        if manager is not None and person is not None and manager != person:
+            conn.execute(table.update().where(table.c.id == person).values(manager_id=manager))
 
 
 class OpportunityIngestor:

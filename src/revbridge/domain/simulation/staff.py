@@ -67,7 +67,7 @@ def build_staff(sla: Sla) -> Staff:
             UserRecord(name, MARKETING_TEAM, "marketing", staff_email(name), "marketing", manager=marketing_lead)
             for name, _title in MARKETING_PEOPLE
         ),
-        UserRecord(sales_lead, SALES_LEADERSHIP_TEAM, "sales", staff_email(sales_lead), "sales"),
+        UserRecord(sales_lead, SALES_LEADERSHIP_TEAM, "sales", staff_email(sales_lead), "sales", title="sales_manager"),
     ]
     routing = sla.routing
     capacity = routing.capacity.max_open_leads_per_rep if routing.capacity else None
