@@ -11,14 +11,11 @@ same bytes. A value that is not finite (never expected) is written ``null``: JSO
 is ASCII (``json.dumps`` escapes the rest).
 
 Leads are built a chunk at a time in a worker thread (Arrow releases the GIL) while the previous chunk is
-written, all in one transaction: on SQLite an ``executemany`` UPDATE binding one row per lead (faster here
-than filling a temporary table and updating from it), on PostgreSQL COPY of the chunks as CSV into a
-temporary table and one UPDATE from it.
+written, all in one transaction (``store.score_batches.update_lead_scores``).
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,16 +27,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring_batch import BatchEngagement, Bools, Floats, Ints
 from revbridge.domain.sla import Sla
-from revbridge.store.engine import writing
+from revbridge.store.score_batches import update_lead_scores
 
 CHUNK_LEADS = 50_000  # leads built and written at a time: bounds the memory their text takes
 COMPETITOR = "engagement: e-mail from a competitor's domain"
-COLUMNS = ("fit_score", "engagement_score", "score", "score_reasons", "engagement_state")
 _RULES_PER_CODE = 62  # fit rules folded into one int64 code of which rules hold
 _NULL = pa.scalar("null", pa.string())
 
@@ -62,35 +57,7 @@ def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime) ->
     """Store every lead's scores, reasons and engagement state, scored at ``now``, in one transaction."""
     if len(scores.ids) == 0:
         return
-    stamp = now.astimezone(UTC)
-    rows = _Rows(sla, scores, stamp)
-    with writing(engine).begin() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
-            sets = ", ".join(f"{c} = ?" for c in COLUMNS)
-            sql = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}', scored_at = '{text}' WHERE id = ?"
-            for chunk in rows.chunks():
-                values = [chunk.column(c).to_pylist() for c in (*COLUMNS, "id")]
-                cursor.executemany(sql, zip(*values, strict=True))
-        else:
-            cursor.execute(
-                "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, score float8, "
-                "score_reasons jsonb, engagement_state jsonb, id int8) ON COMMIT DROP"
-            )
-            with cursor.copy(f"COPY _scores ({', '.join(COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
-                for chunk in rows.chunks():
-                    buffer = io.BytesIO()
-                    pcsv.write_csv(chunk, buffer, pcsv.WriteOptions(include_header=False))
-                    copy.write(buffer.getbuffer())
-            sets = ", ".join(f"{c} = s.{c}" for c in COLUMNS)
-            cursor.execute(
-                f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
-                (stamp, stamp),
-            )
-        cursor.close()
+    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now)
 
 
 def json_floats(values: Floats) -> pa.Array:

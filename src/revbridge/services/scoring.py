@@ -31,9 +31,9 @@ from revbridge.services.lifecycle import Contract, Outcome, handle, persist
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import score_queries as queries
-from revbridge.store.arrow_reads import read_arrow
 from revbridge.store.engine import writing
 from revbridge.store.lifecycle_queries import lead_state_of
+from revbridge.store.score_batches import read_leads_for_scoring, read_scored_touchpoints
 
 Progress = Callable[[str], None]
 
@@ -130,44 +130,6 @@ class RescoreSummary:
         return asdict(self)
 
 
-def _field_sql(name: str, dialect: str) -> str:
-    """The SQL that reads a fit rule's field; names were checked when the SLA was loaded."""
-    table, name = ("a", name.removeprefix("account.")) if name.startswith("account.") else ("l", name)
-    if name.startswith("properties."):
-        key = name.removeprefix("properties.")
-        return (
-            f"{table}.properties ->> '{key}'"
-            if dialect == "postgresql"
-            else f"json_extract({table}.properties, '$.{key}')"
-        )
-    if table == "l" and name == "campaign":
-        return "c.name"
-    return f"{table}.{name}"
-
-
-def _read_leads(engine: Engine, sla: Sla) -> tuple[pa.Table, dict[str, str]]:
-    fields = sorted({rule.field for rule in sla.scoring.fit})
-    aliases = {field: f"f{i}" for i, field in enumerate(fields)}
-    selected = ", ".join(f"{_field_sql(f, engine.dialect.name)} AS {aliases[f]}" for f in fields)
-    sql = (
-        "SELECT l.id, l.email, l.stage, l.predicted" + (f", {selected}" if selected else "") + " FROM leads l "
-        "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.campaign_id ORDER BY l.id"
-    )
-    return read_arrow(engine, sql), aliases
-
-
-def _read_touchpoints(engine: Engine, kinds: list[str]) -> pa.Table:
-    if not kinds:
-        return pa.table({"lead_id": pa.array([], pa.int64()), "type": pa.array([], pa.string())})
-    names = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
-    seconds = (
-        "extract(epoch from occurred_at)::float8"
-        if engine.dialect.name == "postgresql"
-        else "(julianday(occurred_at) - 2440587.5) * 86400.0"
-    )
-    return read_arrow(engine, f"SELECT lead_id, type, {seconds} AS seconds FROM touchpoints WHERE type IN ({names})")
-
-
 def _competitor_points(sla: Sla, emails: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
     engagement = sla.scoring.engagement
     if engagement is None or engagement.competitors is None:
@@ -187,7 +149,7 @@ def rescore_all(
     say = progress or (lambda _step: None)
     sla = contract.sla
     say("reading leads")
-    leads, aliases = _read_leads(engine, sla)
+    leads, aliases = read_leads_for_scoring(engine, [rule.field for rule in sla.scoring.fit])
     ids = leads.column("id").to_numpy().astype(np.int64)
     summary = RescoreSummary(leads=len(ids))
     say("fit rules")
@@ -198,7 +160,7 @@ def rescore_all(
     say("reading touchpoints")
     engagement = sla.scoring.engagement
     kinds = sorted(engagement.touchpoints) if engagement is not None else []
-    touchpoints = _read_touchpoints(engine, kinds)
+    touchpoints = read_scored_touchpoints(engine, kinds)
     summary.touchpoints = touchpoints.num_rows
     say("engagement")
     penalty = _competitor_points(sla, leads.column("email"))

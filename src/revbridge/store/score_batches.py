@@ -1,0 +1,98 @@
+"""What a batch rescoring reads and writes: whole columns in, every lead's scores out, each in one pass.
+
+Reads go through ADBC into Arrow (``store.arrow_reads``). The write is one transaction: on SQLite an
+``executemany`` UPDATE binding one row per lead (faster here than filling a temporary table and updating
+from it), on PostgreSQL COPY of the rows as CSV into a temporary table and one UPDATE from it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+from sqlalchemy.engine import Engine
+
+from revbridge.store.arrow_reads import read_arrow
+from revbridge.store.engine import writing
+
+SCORE_COLUMNS = ("fit_score", "engagement_score", "score", "score_reasons", "engagement_state")
+
+
+def _field_sql(name: str, dialect: str) -> str:
+    """The SQL that reads a fit rule's field; names were checked when the SLA was loaded."""
+    table, name = ("a", name.removeprefix("account.")) if name.startswith("account.") else ("l", name)
+    if name.startswith("properties."):
+        key = name.removeprefix("properties.")
+        if dialect == "postgresql":
+            return f"{table}.properties ->> '{key}'"
+        return f"json_extract({table}.properties, '$.{key}')"
+    if table == "l" and name == "campaign":
+        return "c.name"
+    return f"{table}.{name}"
+
+
+def read_leads_for_scoring(engine: Engine, fields: Sequence[str]) -> tuple[pa.Table, dict[str, str]]:
+    """Every lead's id, e-mail, stage and model score, and the given fit-rule fields (``industry``,
+    ``account.employees``, ``properties.plan``) under aliases; sorted by id."""
+    aliases = {field: f"f{i}" for i, field in enumerate(sorted(set(fields)))}
+    selected = ", ".join(f"{_field_sql(f, engine.dialect.name)} AS {alias}" for f, alias in aliases.items())
+    sql = (
+        "SELECT l.id, l.email, l.stage, l.predicted" + (f", {selected}" if selected else "") + " FROM leads l "
+        "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.campaign_id ORDER BY l.id"
+    )
+    return read_arrow(engine, sql), aliases
+
+
+def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
+    """(lead_id, type, seconds since the epoch) of every touchpoint of the given types."""
+    if not kinds:
+        return pa.table(
+            {
+                "lead_id": pa.array([], pa.int64()),
+                "type": pa.array([], pa.string()),
+                "seconds": pa.array([], pa.float64()),
+            }
+        )
+    names = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
+    seconds = (
+        "extract(epoch from occurred_at)::float8"
+        if engine.dialect.name == "postgresql"
+        else "(julianday(occurred_at) - 2440587.5) * 86400.0"
+    )
+    return read_arrow(engine, f"SELECT lead_id, type, {seconds} AS seconds FROM touchpoints WHERE type IN ({names})")
+
+
+def update_lead_scores(engine: Engine, chunks: Iterable[pa.Table], now: datetime) -> None:
+    """Write ``SCORE_COLUMNS`` and ``id`` of each chunk onto the leads, scored at ``now``, in one transaction.
+    JSON columns come as text."""
+    stamp = now.astimezone(UTC)
+    with writing(engine).begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
+            sets = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
+            sql = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}', scored_at = '{text}' WHERE id = ?"
+            for chunk in chunks:
+                values = [chunk.column(c).to_pylist() for c in (*SCORE_COLUMNS, "id")]
+                cursor.executemany(sql, zip(*values, strict=True))
+        else:
+            cursor.execute(
+                "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, score float8, "
+                "score_reasons jsonb, engagement_state jsonb, id int8) ON COMMIT DROP"
+            )
+            with cursor.copy(f"COPY _scores ({', '.join(SCORE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
+                for chunk in chunks:
+                    buffer = io.BytesIO()
+                    pcsv.write_csv(chunk, buffer, pcsv.WriteOptions(include_header=False))
+                    copy.write(buffer.getbuffer())
+            sets = ", ".join(f"{c} = s.{c}" for c in SCORE_COLUMNS)
+            cursor.execute(
+                f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
+                (stamp, stamp),
+            )
+        cursor.close()
