@@ -25,6 +25,8 @@ from revbridge.services.demo import DemoSummary, run_demo
 from revbridge.services.schema import init_database
 
 NEXT_STEPS = (
+    "revbridge lead list --stage mql   the MQLs waiting for sales' verdict, clocks running",
+    "revbridge lead show ID            one lead's story: journey, score reasons, clocks, verdicts",
     "revbridge sla show                the contract both teams signed",
     "revbridge sla diff current FILE   what a change to it would mean",
     "revbridge import --help           bring in your own exports next to the demo",
