@@ -24,7 +24,7 @@ from revbridge.domain.routing import RoutingDecision, route
 from revbridge.services.lifecycle import Contract
 from revbridge.services.people import People
 from revbridge.store import repositories as repo
-from revbridge.store.lifecycle_queries import lead_facts, read_states
+from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
 from revbridge.store.tables import LeadRow, ObligationRow, OutboxRow, UserRow, table_of
 
 
@@ -185,18 +185,13 @@ def _notifications(
     routings: dict[int, RoutingDecision],
     people: People,
 ) -> list[Notification]:
-    names: dict[int, str] = {}
-    for part in repo.chunks([s.lead_id for s, _ in decided], 500):
-        for row in conn.execute(
-            sa.select(LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.email).where(LeadRow.id.in_(part))
-        ):
-            names[row.id] = " ".join(p for p in (row.first_name, row.last_name) if p) or row.email or f"lead {row.id}"
+    labels = lead_labels(conn, [s.lead_id for s, _ in decided])
     out: list[Notification] = []
     for state, decision in decided:
         escalate = decision.escalate
         if escalate is None:
             continue
-        name = names[state.lead_id]
+        name = labels[state.lead_id].name
         due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
         owner = people.name_of(state.owner_id)
         out.append(notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due))

@@ -26,7 +26,7 @@ from revbridge.domain.sla import Sla
 from revbridge.services.people import People
 from revbridge.store import outbox
 from revbridge.store.engine import writing
-from revbridge.store.lifecycle_queries import lead_facts, read_states
+from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
 from revbridge.store.tables import (
     FeedbackRow,
     LeadRow,
@@ -199,19 +199,12 @@ def _route(
     return decision
 
 
-def _names(conn: Connection, lead_id: int) -> tuple[str, str | None, float]:
-    row = conn.execute(
-        sa.select(LeadRow.first_name, LeadRow.last_name, LeadRow.email, LeadRow.score).where(LeadRow.id == lead_id)
-    ).one()
-    name = " ".join(p for p in (row.first_name, row.last_name) if p) or (row.email or f"lead {lead_id}")
-    return name, row.email, float(row.score or 0.0)
-
-
 def _announce_assignment(
     conn: Connection, people: People, state: LeadState, routing: RoutingDecision, decision: Decision, at: datetime
 ) -> int:
     lead_id = state.lead_id
-    name, email, score = _names(conn, lead_id)
+    label = lead_labels(conn, [lead_id])[lead_id]
+    name, email, score = label.name, label.email, label.score
     accept = [o.due_at for o in decision.open if o.kind == "accept"]
     accept += [o.due_at for o in state.open_obligations if o.kind == "accept"]
     due = accept[0] if accept else at
@@ -238,7 +231,7 @@ def _escalate(
         .where(ObligationRow.id == escalate.obligation_id)
         .values(escalated_at=at, escalated_to=target, escalation_level=ObligationRow.escalation_level + 1)
     )
-    name, _, _ = _names(conn, state.lead_id)
+    name = lead_labels(conn, [state.lead_id])[state.lead_id].name
     due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
     owner = people.name_of(state.owner_id)
     breach = notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due)

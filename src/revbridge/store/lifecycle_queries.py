@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,3 +78,26 @@ def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts
         for row in rows:
             facts[row.id] = LeadFacts(row.country, row.region, row.industry, row.employees, row.account_owner_id)
     return facts
+
+
+@dataclass(frozen=True)
+class LeadLabel:
+    """How a notification names a lead."""
+
+    name: str  # "Ana Ruiz", else the e-mail, else "lead 42"
+    email: str | None
+    score: float
+
+
+def lead_labels(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadLabel]:
+    labels: dict[int, LeadLabel] = {}
+    for part in chunks(list(lead_ids), 500):
+        rows = conn.execute(
+            sa.select(LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.email, LeadRow.score).where(
+                LeadRow.id.in_(part)
+            )
+        )
+        for row in rows:
+            name = " ".join(p for p in (row.first_name, row.last_name) if p) or row.email or f"lead {row.id}"
+            labels[row.id] = LeadLabel(name, row.email, float(row.score or 0.0))
+    return labels
