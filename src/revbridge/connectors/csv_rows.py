@@ -82,3 +82,16 @@ def read_csv_rows(path: Path) -> Iterator[CsvRow]:
             if len(cells) > width:
                 values[""] = delimiter.join(cells[width:])
             yield CsvRow(number=number, values=values, position=position)
+
+
+def estimate_rows(path: Path, sample_bytes: int = 1 << 20) -> int:
+    """About how many data rows ``path`` holds, from the line length of its first MiB (no full read)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(sample_bytes)
+    lines = head.count(b"\n")
+    if lines <= 1:
+        return lines
+    if len(head) >= size:
+        return lines - 1  # the whole file was read: count, don't estimate
+    return int(size / (len(head) / lines)) - 1

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.connectors.batches import DEFAULT_BATCH_SIZE, RejectWriter, rejects_path
 from revbridge.connectors.columnar_csv import ColumnBatch, read_mapped_csv_columns
-from revbridge.connectors.csv_rows import csv_header
+from revbridge.connectors.csv_rows import csv_header, estimate_rows
 from revbridge.connectors.generic_csv import read_mapped_csv
 from revbridge.connectors.mapping import load_mapping
 from revbridge.connectors.prefetch import prefetch
@@ -27,6 +27,7 @@ from revbridge.domain.records import Reject
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
 from revbridge.services.ingest_events import EventIngestor, records_to_table
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
+from revbridge.store import deferred_indexes
 from revbridge.store.engine import writing
 from revbridge.store.tables import ImportRunRow
 
@@ -83,9 +84,10 @@ class _Sink:
     """Stores batches of one entity. Event batches are written on a second thread while the next batch
     is prepared, so that the database and Python work at the same time; at most one write is in flight."""
 
-    def __init__(self, entity: str, engine: Engine) -> None:
+    def __init__(self, entity: str, engine: Engine, *, expected_rows: int = 0) -> None:
         self.entity = entity.split(":")[0]
         self.engine = engine
+        self._expected_rows = expected_rows
         self._writer: ThreadPoolExecutor | None = None
         self._leads = LeadIngestor(engine) if self.entity == "leads" else None
         self._events = EventIngestor(engine) if self.entity in ("touchpoints", "activities") else None
@@ -95,11 +97,17 @@ class _Sink:
     def __enter__(self) -> _Sink:
         if self._events is not None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="revbridge-writer")
+            # A big file next to the table: load it without the secondary indexes, rebuild them on exit.
+            if deferred_indexes.should_defer(self.engine, self.entity, self._expected_rows):
+                deferred_indexes.drop_secondary_indexes(self.engine, self.entity)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
+        if self._events is not None:
+            # Also after a failure: a missing index only slows reads, but there is no reason to leave it.
+            deferred_indexes.ensure_secondary_indexes(self.engine, (self.entity,))
 
     def store(self, batch: Any, now: datetime) -> Pending:
         if self._events is not None and self._writer is not None:
@@ -170,7 +178,7 @@ def run_import(
 
     in_flight: tuple[Any, Pending] | None = None
     try:
-        with _Sink(entity, engine) as sink:
+        with _Sink(entity, engine, expected_rows=estimate_rows(path)) as sink:
             for batch in batches:
                 pending = sink.store(batch, clock())
                 if in_flight is not None:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.records import ActivityRecord, LeadRecord, TouchpointRecord
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
+from revbridge.services.known_ids import KnownIds
 from revbridge.store import bulk
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
@@ -76,10 +76,10 @@ class EventIngestor:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.leads = LeadIngestor(engine)
-        self._by_email: dict[str, int] = {}
-        self._by_key: dict[str, int] = {}  # "source\x1fexternal_id" -> lead id
-        self._campaigns: dict[str, int] = {}
-        self._users: dict[str, int] | None = None
+        self._by_email = KnownIds()
+        self._by_key = KnownIds()  # "source\x1fexternal_id" -> lead id
+        self._campaigns = KnownIds()
+        self._users: KnownIds | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="revbridge-bulk")
 
     def ingest(self, records: Sequence[EventRecord], *, now: datetime) -> EventResult:
@@ -143,7 +143,7 @@ class EventIngestor:
 
     # -- people --------------------------------------------------------------------------------
     def _create_new_people(self, table: pa.Table, emails: pa.ChunkedArray, now: datetime) -> int:
-        unknown = [e for e in pc.unique(emails).to_pylist() if e and e not in self._by_email]
+        unknown = self._by_email.unknown(emails)
         if not unknown:
             return 0
         with self.engine.connect() as conn:
@@ -176,19 +176,19 @@ class EventIngestor:
         return pc.binary_join_element_wise(lead_source, ids, "\x1f")
 
     def _resolve(self, conn: Connection, emails: pa.ChunkedArray, keys: pa.ChunkedArray) -> pa.Array:
-        wanted = [k for k in pc.unique(keys).to_pylist() if k and k not in self._by_key]
+        wanted = self._by_key.unknown(keys)
         if wanted:
             pairs = [_split_key(k) for k in wanted]
             found = repo.find_lead_ids_by_external_id(conn, pairs)
             self._by_key.update({f"{s}\x1f{e}": i for (s, e), i in found.items()})
-        by_email = _lookup(emails, self._by_email)
-        by_key = _lookup(keys, self._by_key)
+        by_email = self._by_email.lookup(emails)
+        by_key = self._by_key.lookup(keys)
         return pc.if_else(pc.is_valid(emails), by_email, by_key)
 
     # -- campaigns and users -------------------------------------------------------------------
     def _campaign_ids(self, table: pa.Table) -> pa.Array:
         names = _column(table, "campaign")
-        unique = [n for n in pc.unique(names).to_pylist() if n and n not in self._campaigns]
+        unique = self._campaigns.unknown(names)
         if unique:
             channels: dict[str, str | None] = {}
             if "channel" in table.column_names:
@@ -200,25 +200,19 @@ class EventIngestor:
                         strict=True,
                     )
                 )
+            known = self._campaigns.as_dict()
             with writing(self.engine).begin() as conn:
-                repo.get_or_create_campaigns(conn, {n: channels.get(n) for n in unique}, self._campaigns)
-        return _lookup(names, self._campaigns)
+                repo.get_or_create_campaigns(conn, {n: channels.get(n) for n in unique}, known)
+            self._campaigns.update(known)
+        return self._campaigns.lookup(names)
 
     def _user_ids(self, conn: Connection, table: pa.Table) -> pa.Array:
         if self._users is None:
-            self._users = repo.find_users(conn)
-        return _lookup(pc.utf8_lower(_column(table, "user")), self._users)
+            self._users = KnownIds()
+            self._users.update(repo.find_users(conn))
+        return self._users.lookup(pc.utf8_lower(_column(table, "user")))
 
 
 def _split_key(key: str) -> tuple[str, str]:
     source, external_id = key.split("\x1f", 1)
     return source, external_id
-
-
-def _lookup(values: pa.ChunkedArray, known: dict[str, Any]) -> pa.Array:
-    """``known[value]`` for each value, null where unknown, without a Python loop per row."""
-    unique = [v for v in pc.unique(values).to_pylist() if v is not None and v in known]
-    if not unique:
-        return pa.nulls(len(values), pa.int64())
-    positions = pc.index_in(values, value_set=pa.array(unique, pa.string()))
-    return pc.take(pa.array([known[v] for v in unique], pa.int64()), positions)
