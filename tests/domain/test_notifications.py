@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from revbridge.domain import notifications as notify
 from revbridge.domain.notifications import (
     KINDS,
     MAX_DIGEST_NOTES,
@@ -166,3 +167,32 @@ def test_names_cannot_inject_mentions_or_links() -> None:
 def test_a_naive_deadline_is_refused() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         an_mql(due_at=datetime(2025, 3, 4, 15, 30))
+
+
+def _breaches(count: int) -> list[notify.Breach]:
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    return [
+        notify.Breach(100 + i, "accept", i, f"Lead <{i}>", due + timedelta(minutes=i), "Bo" if i % 2 else None)
+        for i in range(count)
+    ]
+
+
+def test_a_digest_counts_the_breaches_lists_the_earliest_and_keys_the_set_not_the_order() -> None:
+    breaches = _breaches(14)
+    digest = notify.breach_digest("Ana <Ruiz>", "mia@nw.com", breaches)
+    again = notify.breach_digest("Ana <Ruiz>", "mia@nw.com", list(reversed(breaches)))
+    other = notify.breach_digest("Ana <Ruiz>", "mia@nw.com", breaches[:-1])
+    assert digest.key == again.key != other.key
+    section = digest.payload["blocks"][0]["text"]["text"]
+    assert section.count("•") == notify.MAX_DIGEST_LINES
+    assert "Lead &lt;0&gt;" in section
+    assert "Lead &lt;13&gt;" not in section
+    assert "&lt;Ruiz&gt;" in section
+    context = [e["text"] for e in digest.payload["blocks"][1]["elements"]]
+    assert context == ["Escalated to mia@nw.com", "7 lead(s) reassigned", "4 more not listed"]
+
+
+def test_only_the_leads_a_message_names_need_their_names_read() -> None:
+    assert notify.named_in_digest(_breaches(notify.DIGEST_AFTER)) == _breaches(notify.DIGEST_AFTER)
+    named = notify.named_in_digest(list(reversed(_breaches(40))))
+    assert [b.lead_id for b in named] == list(range(notify.MAX_DIGEST_LINES))

@@ -159,6 +159,41 @@ def test_a_tick_breaches_escalates_to_the_manager_reassigns_and_is_idempotent(en
     assert fresh.owner_id == 3
 
 
+def test_many_breaches_of_one_rep_make_one_digest_and_each_clock_is_handled_once(engine: Engine) -> None:
+    contract = _setup(engine, leads=12)
+    for lead_id in range(1, 13):
+        handle(engine, lead_id, lambda _: _hot(MONDAY), contract)
+    with engine.connect() as conn:
+        before = dict(conn.execute(sa.select(LeadRow.id, LeadRow.owner_id)).all())
+    late = MONDAY + timedelta(days=1)
+    first = tick(engine, now=late, contract=contract)
+    assert (first.due, first.breached, first.escalated) == (12, 12, 12)
+    assert first.notifications == 2  # Ana's six and Bo's six, one digest each, instead of 24 messages
+    assert tick(engine, now=late, contract=contract).due == 0
+    with engine.connect() as conn:
+        digests = conn.execute(sa.select(OutboxRow.kind, OutboxRow.payload).where(OutboxRow.kind != "mql_assigned"))
+        texts = sorted(payload["text"] for kind, payload in digests if kind == "breach_digest")
+        breached = conn.execute(
+            sa.select(ObligationRow.lead_id, ObligationRow.escalated_to).where(ObligationRow.status == "breached")
+        ).all()
+        fresh = dict(
+            conn.execute(
+                sa.select(ObligationRow.lead_id, ObligationRow.owner_id).where(ObligationRow.status == "open")
+            ).all()
+        )
+        fresh_due = set(conn.execute(sa.select(ObligationRow.due_at).where(ObligationRow.status == "open")).scalars())
+        after = dict(conn.execute(sa.select(LeadRow.id, LeadRow.owner_id)).all())
+    assert texts == [
+        "SLA breached 6 times by Ana Ruiz (accept 6); escalated to mia@nw.com",
+        "SLA breached 6 times by Bo Chen (accept 6); escalated to mia@nw.com",
+    ]
+    assert sorted(lead for lead, _ in breached) == list(range(1, 13))
+    assert {to for _, to in breached} == {"mia@nw.com"}
+    assert all(after[lead] != before[lead] for lead in before)  # each handed to the other rep
+    assert fresh == after  # the fresh accept clock runs for the new owner
+    assert fresh_due == {contract.clock.add(late, contract.sla.clocks.accept_within)}
+
+
 CHILD = """
 import json, sys
 from datetime import datetime

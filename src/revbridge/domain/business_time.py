@@ -94,6 +94,7 @@ class BusinessClock:
         "_day_length",
         "_end",
         "_holidays",
+        "_last_add",
         "_start",
         "_weekdays",
         "_years",
@@ -110,6 +111,7 @@ class BusinessClock:
         self._closed = frozenset(calendar.closed) if calendar else frozenset()
         self._country_holidays: dict[int, frozenset[date]] = {}
         self._years: dict[int, _Year] = {}
+        self._last_add: tuple[datetime, Duration, datetime] | None = None
 
     @classmethod
     def from_clocks(cls, clocks: Clocks) -> BusinessClock:
@@ -143,7 +145,16 @@ class BusinessClock:
 
     def add(self, start: datetime, duration: Duration) -> datetime:
         """The moment ``duration`` after ``start``: elapsed time for calendar durations, open time for
-        business minutes and hours, the same offset into a later business day for business days."""
+        business minutes and hours, the same offset into a later business day for business days.
+
+        The last answer is kept: a tick opens thousands of clocks at the same moment with the same length."""
+        if self._last_add is not None and self._last_add[0] == start and self._last_add[1] == duration:
+            return self._last_add[2]
+        result = self._add(start, duration)
+        self._last_add = (start, duration, result)
+        return result
+
+    def _add(self, start: datetime, duration: Duration) -> datetime:
         moment = _utc(start)
         if not duration.business:
             return moment + duration.as_timedelta()

@@ -12,6 +12,8 @@ ping a channel. Times are shown in UTC.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,7 +23,14 @@ MQL_ASSIGNED = "mql_assigned"
 DEADLINE_BREACHED = "deadline_breached"
 ESCALATED = "escalated"
 REJECTION_DIGEST = "rejection_digest"
-KINDS: tuple[str, ...] = (MQL_ASSIGNED, DEADLINE_BREACHED, ESCALATED, REJECTION_DIGEST)
+BREACH_DIGEST = "breach_digest"
+KINDS: tuple[str, ...] = (MQL_ASSIGNED, DEADLINE_BREACHED, ESCALATED, REJECTION_DIGEST, BREACH_DIGEST)
+
+# More breaches than this for one person in one batch of a tick (a tick after the worker was down, a rep
+# away without cover) make one digest instead of two messages a lead: a channel flooded with hundreds of
+# identical alerts is a channel people mute.
+DIGEST_AFTER = 5
+MAX_DIGEST_LINES = 10
 
 MAX_DIGEST_NOTES = 5
 MAX_NOTE_CHARS = 200
@@ -100,6 +109,60 @@ def escalated(
             f"for *{_escape(lead_name)}*{moved_md}"
         ),
         details=[f"Lead #{lead_id}", f"Obligation #{obligation_id}", f"Escalation level {level}"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One breached obligation, as a digest lists it."""
+
+    obligation_id: int
+    kind: str
+    lead_id: int
+    lead_name: str
+    due_at: datetime
+    reassigned_to: str | None
+
+
+def named_in_digest(breaches: Sequence[Breach]) -> list[Breach]:
+    """The breaches whose lead a message about ``breaches`` names: all of them, unless they make a
+    digest, which lists its earliest ``MAX_DIGEST_LINES``."""
+    if len(breaches) <= DIGEST_AFTER:
+        return list(breaches)
+    return sorted(breaches, key=lambda b: (b.due_at, b.obligation_id))[:MAX_DIGEST_LINES]
+
+
+def breach_digest(owner_name: str, escalated_to: str, breaches: Sequence[Breach]) -> Notification:
+    """Many of ``owner_name``'s deadlines breached at once, escalated to ``escalated_to``: counted by kind,
+    the earliest few listed. The key names the set of obligations, so a replayed batch is stored once."""
+    ordered = sorted(breaches, key=lambda b: (b.due_at, b.obligation_id))
+    ids = ",".join(str(b.obligation_id) for b in sorted(breaches, key=lambda b: b.obligation_id))
+    key = "breaches:" + hashlib.sha256(ids.encode()).hexdigest()[:24]
+    by_kind = Counter(b.kind for b in breaches)
+    kinds = ", ".join(f"{_label(kind)} {count:,}" for kind, count in sorted(by_kind.items()))
+    moved = sum(1 for b in breaches if b.reassigned_to)
+    lines = [
+        f"• *{_escape(b.lead_name)}* (lead #{b.lead_id}): {_escape(_label(b.kind))} was due {_when(b.due_at)}"
+        + (f", reassigned to *{_escape(b.reassigned_to)}*" if b.reassigned_to else "")
+        for b in ordered[:MAX_DIGEST_LINES]
+    ]
+    more = len(ordered) - len(lines)
+    details = [f"Escalated to {_escape(escalated_to)}"]
+    if moved:
+        details.append(f"{moved:,} lead(s) reassigned")
+    if more > 0:
+        details.append(f"{more:,} more not listed")
+    return _notification(
+        BREACH_DIGEST,
+        key,
+        fallback=f"SLA breached {len(breaches):,} times by {owner_name} ({kinds}); escalated to {escalated_to}",
+        headline="\n".join(
+            [
+                f":rotating_light: *{len(breaches):,} SLA deadlines breached* by *{_escape(owner_name)}* ({kinds})",
+                *lines,
+            ]
+        ),
+        details=details,
     )
 
 

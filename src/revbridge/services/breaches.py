@@ -9,6 +9,7 @@ no one else can change them between the reading and the writing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,12 +21,13 @@ from sqlalchemy.engine import Connection
 from revbridge.domain import notifications as notify
 from revbridge.domain.lifecycle import Breached, Decision, LeadState, decide
 from revbridge.domain.notifications import Notification
-from revbridge.domain.routing import RoutingDecision, route
+from revbridge.domain.routing import LeadFacts, RoutingDecision, route
 from revbridge.services.lifecycle import Contract
 from revbridge.services.people import People
+from revbridge.store import breach_writes as writes
 from revbridge.store import repositories as repo
 from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
-from revbridge.store.tables import LeadRow, ObligationRow, OutboxRow, UserRow, table_of
+from revbridge.store.tables import OutboxRow, table_of
 
 
 @dataclass
@@ -43,6 +45,7 @@ def breach_batch(
     result = BatchResult()
     states = read_states(conn, [lead for _, lead in claimed], lock=True)
     decided: list[tuple[LeadState, Decision]] = []
+    claims = Counter(lead for _, lead in claimed)
     for obligation_id, lead_id in claimed:
         state = states.get(lead_id)
         obligation = next((o for o in state.open_obligations if o.id == obligation_id), None) if state else None
@@ -51,7 +54,9 @@ def breach_batch(
             continue
         decision = decide(state, Breached(obligation, now), contract.sla, contract.clock)
         decided.append((state, decision))
-        closed = {c.obligation_id for c in decision.close}
+        if claims[lead_id] == 1:
+            continue
+        closed = {c.obligation_id for c in decision.close}  # the lead's next claimed obligation sees this
         states[lead_id] = replace(
             state,
             version=state.version + 1,
@@ -71,16 +76,25 @@ def breach_batch(
 def _reroute(
     conn: Connection, decided: Sequence[tuple[LeadState, Decision]], contract: Contract, now: datetime, people: People
 ) -> dict[int, RoutingDecision]:
-    """Who takes each lead the SLA says to reassign, never its current owner; ``people`` keeps score."""
+    """Who takes each lead the SLA says to reassign, never its current owner; ``people`` keeps score.
+
+    When nobody can take a lead, nothing changes, so the next lead with the same facts and the same rep to
+    avoid gets the same answer: it is remembered until someone is assigned. (After an outage every rep is
+    often at capacity, and this spares routing each of thousands of leads.)"""
     moving = [(s, d) for s, d in decided if d.route]
     facts = lead_facts(conn, [s.lead_id for s, _ in moving])
     routings: dict[int, RoutingDecision] = {}
+    unplaced: dict[tuple[LeadFacts, frozenset[int]], RoutingDecision] = {}
     for state, _ in moving:
         exclude = frozenset({state.owner_id}) if state.owner_id is not None else frozenset()
-        decision = route(facts[state.lead_id], contract.sla.routing, people.reps(), exclude=exclude)
+        key = (facts[state.lead_id], exclude)
+        decision = unplaced.get(key) or route(key[0], contract.sla.routing, people.reps(), exclude=exclude)
         routings[state.lead_id] = decision
-        if decision.rep_id is not None:
+        if decision.rep_id is None:
+            unplaced[key] = decision
+        else:
             people.assigned(decision.rep_id, now, state.owner_id)
+            unplaced.clear()  # someone's load changed: who can take what may differ now
     return routings
 
 
@@ -92,87 +106,34 @@ def _write(
     now: datetime,
     people: People,
 ) -> None:
-    obligations = table_of(ObligationRow)
-    closings = [
-        {"oid": c.obligation_id, "st": c.status, "at": c.at, "done": c.done_count or 0}
-        for _, d in decided
-        for c in d.close
-    ]
-    conn.execute(
-        obligations.update()
-        .where(obligations.c.id == sa.bindparam("oid"), obligations.c.status == "open")
-        .values(status=sa.bindparam("st"), closed_at=sa.bindparam("at"), done_count=sa.bindparam("done")),
-        closings,
+    writes.close_obligations(
+        conn, ((c.obligation_id, c.status, c.at, c.done_count or 0) for _, d in decided for c in d.close)
     )
-    escalations = [
-        {
-            "oid": d.escalate.obligation_id,
-            "to": people.escalation_target(str(d.escalate.to.escalate_to), s.owner_id),
-            "at": now,
-        }
-        for s, d in decided
-        if d.escalate is not None
-    ]
-    if escalations:
-        conn.execute(
-            obligations.update()
-            .where(obligations.c.id == sa.bindparam("oid"))
-            .values(
-                escalated_at=sa.bindparam("at"),
-                escalated_to=sa.bindparam("to"),
-                escalation_level=obligations.c.escalation_level + 1,
-            ),
-            escalations,
-        )
-    leads = table_of(LeadRow)
-    owners = {s.lead_id: s.owner_id for s, _ in decided}
-    touched = [{"lid": lead_id, "at": now} for lead_id in dict.fromkeys(s.lead_id for s, _ in decided)]
-    conn.execute(
-        leads.update()
-        .where(leads.c.id == sa.bindparam("lid"))
-        .values(version=leads.c.version + 1, updated_at=sa.bindparam("at")),
-        touched,
+    writes.escalate_obligations(
+        conn,
+        (
+            (d.escalate.obligation_id, people.escalation_target(str(d.escalate.to.escalate_to), s.owner_id))
+            for s, d in decided
+            if d.escalate is not None
+        ),
+        now,
     )
-    routed = [
-        {"lid": lead_id, "owner": r.rep_id, "at": now, "why": _routing_text(r)}
-        for lead_id, r in routings.items()
-        if r.rep_id is not None
-    ]
-    if routed:
-        conn.execute(
-            leads.update()
-            .where(leads.c.id == sa.bindparam("lid"))
-            .values(owner_id=sa.bindparam("owner"), routed_at=sa.bindparam("at"), routing_reason=sa.bindparam("why")),
-            routed,
-        )
-        users = table_of(UserRow)
-        latest = {r["owner"]: now for r in routed}
-        conn.execute(
-            users.update().where(users.c.id == sa.bindparam("uid")).values(last_assigned_at=sa.bindparam("at")),
-            [{"uid": uid, "at": at} for uid, at in latest.items()],
-        )
-        for lead_id, r in routings.items():
-            if r.rep_id is not None:
-                owners[lead_id] = r.rep_id
-    fresh = [
-        {
-            "lead_id": s.lead_id,
-            "kind": o.kind,
-            "team": o.team,
-            "owner_id": owners[s.lead_id],
-            "opened_at": o.opened_at,
-            "due_at": o.due_at,
-            "required_count": o.required_count,
-            "done_count": 0,
-            "status": "open",
-            "escalation_level": 0,
-            "sla_version": contract.version,
-        }
-        for s, d in decided
-        for o in d.open
-    ]
-    if fresh:
-        conn.execute(sa.insert(obligations), fresh)
+    writes.touch_leads(conn, list(dict.fromkeys(s.lead_id for s, _ in decided)), now)
+    moved = {lead_id: (r.rep_id, _routing_text(r)) for lead_id, r in routings.items() if r.rep_id is not None}
+    writes.assign_owners(conn, moved, now)
+    owners = {s.lead_id: s.owner_id for s, _ in decided} | {lead_id: rep for lead_id, (rep, _) in moved.items()}
+    writes.open_obligations(
+        conn,
+        (
+            (
+                writes.FreshClock(o.kind, o.team, o.opened_at, o.due_at, o.required_count, contract.version),
+                s.lead_id,
+                owners[s.lead_id],
+            )
+            for s, d in decided
+            for o in d.open
+        ),
+    )
 
 
 def _routing_text(decision: RoutingDecision) -> str:
@@ -185,20 +146,37 @@ def _notifications(
     routings: dict[int, RoutingDecision],
     people: People,
 ) -> list[Notification]:
-    labels = lead_labels(conn, [s.lead_id for s, _ in decided])
-    out: list[Notification] = []
+    """Two messages per escalated breach (to the owner's channel and the escalation's), or, for an owner
+    with more than ``notify.DIGEST_AFTER`` breaches in the batch, one digest for them all."""
+    groups: dict[tuple[str, str], list[notify.Breach]] = {}
     for state, decision in decided:
         escalate = decision.escalate
         if escalate is None:
             continue
-        name = labels[state.lead_id].name
         due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
-        owner = people.name_of(state.owner_id)
-        out.append(notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due))
         routing = routings.get(state.lead_id)
         reassigned = people.name_of(routing.rep_id) if routing and routing.rep_id is not None else None
+        owner = people.name_of(state.owner_id)
         target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
-        out.append(notify.escalated(escalate.obligation_id, escalate.kind, state.lead_id, name, target, reassigned))
+        groups.setdefault((owner, target), []).append(
+            notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, "", due, reassigned)
+        )
+    # Names are read only for the leads a message names: all of a small group, a digest's first lines.
+    named = [b for group in groups.values() for b in notify.named_in_digest(group)]
+    labels = lead_labels(conn, [b.lead_id for b in named])
+    names = {b.obligation_id: labels[b.lead_id].name for b in named if b.lead_id in labels}
+    groups = {
+        key: [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group]
+        for key, group in groups.items()
+    }
+    out: list[Notification] = []
+    for (owner, target), breaches in groups.items():
+        if len(breaches) > notify.DIGEST_AFTER:
+            out.append(notify.breach_digest(owner, target, breaches))
+            continue
+        for b in breaches:
+            out.append(notify.deadline_breached(b.obligation_id, b.kind, b.lead_id, b.lead_name, owner, b.due_at))
+            out.append(notify.escalated(b.obligation_id, b.kind, b.lead_id, b.lead_name, target, b.reassigned_to))
     return out
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revbridge.domain.lifecycle import LeadState, OpenObligation
+from revbridge.domain.lifecycle import LeadState, ObligationKind, OpenObligation
 from revbridge.domain.routing import LeadFacts
-from revbridge.store.repositories import chunks
+from revbridge.store.repositories import chunks, id_in
 from revbridge.store.tables import AccountRow, LeadRow, ObligationRow
+
+READ_CHUNK = 10_000  # leads per query
 
 LEAD_STATE_COLUMNS: tuple[Any, ...] = (
     LeadRow.id,
@@ -25,35 +27,51 @@ LEAD_STATE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def lead_state_of(row: Any) -> LeadState:
-    """A row selected with ``LEAD_STATE_COLUMNS`` as a lifecycle state, without its clocks."""
+def lead_state_of(row: Any, open_obligations: tuple[OpenObligation, ...] = ()) -> LeadState:
+    """A row selected with ``LEAD_STATE_COLUMNS`` as a lifecycle state, with the clocks given."""
     return LeadState(
-        row.id, row.stage, row.version, row.owner_id, row.recycle_count, row.stage_changed_at, row.nurture_until
+        row.id,
+        row.stage,
+        row.version,
+        row.owner_id,
+        row.recycle_count,
+        row.stage_changed_at,
+        row.nurture_until,
+        open_obligations,
     )
 
 
 def read_states(conn: Connection, lead_ids: Sequence[int], *, lock: bool) -> dict[int, LeadState]:
-    """The lifecycle state of many leads, with their open obligations, in two queries per 500 leads."""
+    """The lifecycle state of many leads, with their open obligations, in two queries per 10,000 leads.
+
+    The leads are read (and on PostgreSQL locked) before their obligations: whoever changes a lead's
+    clocks changes the lead too, so once it is locked its clocks cannot change under us."""
     states: dict[int, LeadState] = {}
-    for part in chunks(sorted(set(lead_ids)), 500):
-        query = sa.select(*LEAD_STATE_COLUMNS).where(LeadRow.id.in_(part))
-        if lock and conn.dialect.name == "postgresql":
+    dialect = conn.dialect.name
+    for part in chunks(sorted(set(lead_ids)), READ_CHUNK):
+        query = sa.select(*LEAD_STATE_COLUMNS).where(id_in(dialect, LeadRow.id, part))
+        if lock and dialect == "postgresql":
             query = query.order_by(LeadRow.id).with_for_update()
-        for row in conn.execute(query):
-            states[row.id] = lead_state_of(row)
-        open_rows = conn.execute(
-            sa.select(ObligationRow)
-            .where(ObligationRow.lead_id.in_(part), ObligationRow.status == "open")
-            .order_by(ObligationRow.id)
-        ).mappings()
+        leads = conn.execute(query).all()
         found: dict[int, list[OpenObligation]] = {}
-        for o in open_rows:
-            found.setdefault(o["lead_id"], []).append(
-                OpenObligation(o["id"], o["kind"], o["due_at"], o["required_count"], o["done_count"])
+        open_rows = conn.execute(
+            sa.select(
+                ObligationRow.id,
+                ObligationRow.lead_id,
+                ObligationRow.kind,
+                ObligationRow.due_at,
+                ObligationRow.required_count,
+                ObligationRow.done_count,
             )
-        for lead_id, obligations in found.items():
-            if lead_id in states:
-                states[lead_id] = replace(states[lead_id], open_obligations=tuple(obligations))
+            .where(id_in(dialect, ObligationRow.lead_id, part), ObligationRow.status == "open")
+            .order_by(ObligationRow.id)
+        )
+        for oid, lead_id, kind, due_at, required, done in open_rows:
+            found.setdefault(lead_id, []).append(
+                OpenObligation(oid, cast(ObligationKind, kind), due_at, required, done)
+            )
+        for row in leads:
+            states[row.id] = lead_state_of(row, tuple(found.get(row.id, ())))
     return states
 
 
@@ -61,7 +79,7 @@ def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts
     """Where each lead's company is, what it does, how big it is and who owns it (the account's values
     where the lead is matched to one)."""
     facts: dict[int, LeadFacts] = {}
-    for part in chunks(list(lead_ids), 500):
+    for part in chunks(list(lead_ids), READ_CHUNK):
         rows = conn.execute(
             sa.select(
                 LeadRow.id,
@@ -73,7 +91,7 @@ def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts
             )
             .select_from(LeadRow)
             .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
-            .where(LeadRow.id.in_(part))
+            .where(id_in(conn.dialect.name, LeadRow.id, part))
         )
         for row in rows:
             facts[row.id] = LeadFacts(row.country, row.region, row.industry, row.employees, row.account_owner_id)
@@ -91,10 +109,10 @@ class LeadLabel:
 
 def lead_labels(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadLabel]:
     labels: dict[int, LeadLabel] = {}
-    for part in chunks(list(lead_ids), 500):
+    for part in chunks(list(lead_ids), READ_CHUNK):
         rows = conn.execute(
             sa.select(LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.email, LeadRow.score).where(
-                LeadRow.id.in_(part)
+                id_in(conn.dialect.name, LeadRow.id, part)
             )
         )
         for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import QueryableAttribute
 
 from revbridge.store.tables import (
     AccountRow,
@@ -22,6 +24,19 @@ from revbridge.store.tables import (
 )
 
 CHUNK = 900  # bind parameters per IN list: well under SQLite's limit
+
+
+def id_in(
+    dialect: str, column: sa.ColumnElement[int] | QueryableAttribute[int], ids: Sequence[int]
+) -> sa.ColumnElement[bool]:
+    """``column IN (ids)`` with the ids bound as one value: a JSON array read by ``json_each`` on SQLite,
+    an array with ``= ANY`` on PostgreSQL. For thousands of ids this is one statement, and compiling it
+    does not cost a bound parameter per id (which made the IN lists of a tick a tenth of its time)."""
+    values = [int(i) for i in ids]
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.Integer())))
+    listed = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String())).table_valued("value")
+    return column.in_(sa.select(listed.c.value))
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
