@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from revbridge.domain import notifications as notify
 from revbridge.domain.lifecycle import Breached, Decision, LeadState, decide
 from revbridge.domain.notifications import Notification
-from revbridge.domain.routing import LeadFacts, RoutingDecision, route
+from revbridge.domain.routing import RoutingDecision
 from revbridge.services.lifecycle import Contract
 from revbridge.services.people import People
 from revbridge.store import breach_writes as writes
@@ -76,25 +76,16 @@ def breach_batch(
 def _reroute(
     conn: Connection, decided: Sequence[tuple[LeadState, Decision]], contract: Contract, now: datetime, people: People
 ) -> dict[int, RoutingDecision]:
-    """Who takes each lead the SLA says to reassign, never its current owner; ``people`` keeps score.
-
-    When nobody can take a lead, nothing changes, so the next lead with the same facts and the same rep to
-    avoid gets the same answer: it is remembered until someone is assigned. (After an outage every rep is
-    often at capacity, and this spares routing each of thousands of leads.)"""
+    """Who takes each lead the SLA says to reassign, never its current owner; ``people`` keeps score."""
     moving = [(s, d) for s, d in decided if d.route]
     facts = lead_facts(conn, [s.lead_id for s, _ in moving])
     routings: dict[int, RoutingDecision] = {}
-    unplaced: dict[tuple[LeadFacts, frozenset[int]], RoutingDecision] = {}
     for state, _ in moving:
         exclude = frozenset({state.owner_id}) if state.owner_id is not None else frozenset()
-        key = (facts[state.lead_id], exclude)
-        decision = unplaced.get(key) or route(key[0], contract.sla.routing, people.reps(), exclude=exclude)
+        decision = people.route(facts[state.lead_id], contract.sla.routing, exclude=exclude)
         routings[state.lead_id] = decision
-        if decision.rep_id is None:
-            unplaced[key] = decision
-        else:
+        if decision.rep_id is not None:
             people.assigned(decision.rep_id, now, state.owner_id)
-            unplaced.clear()  # someone's load changed: who can take what may differ now
     return routings
 
 

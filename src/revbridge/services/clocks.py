@@ -54,12 +54,15 @@ def tick(
     """Handle every obligation due by ``now`` (at most ``limit``); safe to run from several processes."""
     contract = contract or contract_at(engine, now)
     counts = TickCounts()
+    people: People | None = None  # read once, kept current as leads are reassigned
     while limit is None or counts.due < limit:
         size = batch if limit is None else min(batch, limit - counts.due)
         with writing(engine).begin() as conn:
             claimed = _claim(conn, now, size)
             if claimed:
-                _handle_batch(conn, claimed, contract, now, counts)
+                people = people or People.load(conn)
+                if not _handle_batch(conn, claimed, contract, now, counts, people):
+                    people = None  # its assignments were rolled back: read the people again
         if len(claimed) < size:
             break
     with writing(engine).begin() as conn:
@@ -109,11 +112,15 @@ def _claim(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:
 
 
 def _handle_batch(
-    conn: Connection, claimed: list[tuple[int, int]], contract: Contract, now: datetime, counts: TickCounts
-) -> None:
+    conn: Connection,
+    claimed: list[tuple[int, int]],
+    contract: Contract,
+    now: datetime,
+    counts: TickCounts,
+    people: People,
+) -> bool:
     """The whole batch in set-based writes; should any row in it be bad, one by one, each in a savepoint,
-    so that the bad one is counted and left and the others are handled."""
-    people = People.load(conn)
+    so that the bad one is counted and left and the others are handled. False in that second case."""
     savepoint = conn.begin_nested()
     try:
         result = breach_batch(conn, claimed, contract, now, people)
@@ -123,11 +130,12 @@ def _handle_batch(
         log.warning("a batch of %d obligations failed (%s); handling them one by one", len(claimed), exc)
         for obligation_id, lead_id in claimed:
             _handle_one(conn, obligation_id, lead_id, contract, now, counts)
-        return
+        return False
     counts.due += len(claimed)
     counts.breached += result.breached
     counts.escalated += result.escalated
     counts.notifications += result.notifications
+    return True
 
 
 def _handle_one(

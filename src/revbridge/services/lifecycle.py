@@ -21,7 +21,7 @@ from revbridge.domain import notifications as notify
 from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.errors import LeadNotFound, StaleLead
 from revbridge.domain.lifecycle import Decision, Event, LeadState, decide
-from revbridge.domain.routing import RoutingDecision, route
+from revbridge.domain.routing import RoutingDecision
 from revbridge.domain.sla import Sla
 from revbridge.services.people import People
 from revbridge.store import outbox
@@ -186,7 +186,7 @@ def _route(
     conn: Connection, people: People, state: LeadState, sla: Sla, at: datetime, exclude: frozenset[int]
 ) -> RoutingDecision:
     lead_id = state.lead_id
-    decision = route(lead_facts(conn, [lead_id])[lead_id], sla.routing, people.reps(), exclude=exclude)
+    decision = people.route(lead_facts(conn, [lead_id])[lead_id], sla.routing, exclude=exclude)
     text = decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
     conn.execute(
         sa.update(LeadRow)

@@ -14,7 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revbridge.domain.routing import Rep
+from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
+from revbridge.domain.sla import Routing
 from revbridge.store.tables import LeadRow, TeamRow, UserRow, table_of
 
 OPEN_STAGES = ("mql", "sal")  # a rep's open leads: handed over and not yet qualified or returned
@@ -34,6 +35,9 @@ class People:
     def __init__(self, people: dict[int, Person], reps: dict[int, Rep]) -> None:
         self._people = people
         self._reps = reps
+        self._unplaced: dict[tuple[LeadFacts, frozenset[int]], RoutingDecision] = {}
+        self._unplaced_under: Routing | None = None
+        self._targets: dict[tuple[str, int | None], str] = {}
 
     @classmethod
     def load(cls, conn: Connection) -> People:
@@ -71,6 +75,22 @@ class People:
     def reps(self) -> list[Rep]:
         return list(self._reps.values())
 
+    def route(self, facts: LeadFacts, routing: Routing, *, exclude: frozenset[int] = frozenset()) -> RoutingDecision:
+        """``domain.routing.route`` over these reps. When nobody can take a lead nothing changes, so the next
+        lead with the same facts and the same rep to avoid gets the same answer: it is remembered until
+        someone is assigned. (After an outage every rep is often at capacity, and this spares routing
+        each of thousands of leads.)"""
+        if routing is not self._unplaced_under:
+            self._unplaced, self._unplaced_under = {}, routing
+        key = (facts, exclude)
+        known = self._unplaced.get(key)
+        if known is not None:
+            return known
+        decision = route(facts, routing, self.reps(), exclude=exclude)
+        if decision.rep_id is None:
+            self._unplaced[key] = decision
+        return decision
+
     def name_of(self, user_id: int | None) -> str:
         if user_id is None:
             return "nobody"
@@ -79,6 +99,7 @@ class People:
 
     def assigned(self, rep_id: int, at: datetime, previous_owner: int | None) -> None:
         """One more open lead for ``rep_id`` (one fewer for the previous owner), and their turn is taken."""
+        self._unplaced.clear()  # someone's load changes: who can take what may differ now
         rep = self._reps.get(rep_id)
         if rep is not None:
             self._reps[rep_id] = replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=at)
@@ -89,6 +110,12 @@ class People:
     def escalation_target(self, party: str, owner_id: int | None) -> str:
         """Who hears of a breach: ``role:X`` is the owner's manager when their title is X, else the first
         active person with that title; ``team:X`` and ``person:X`` are taken as written."""
+        found = self._targets.get((party, owner_id))
+        if found is None:
+            found = self._targets[(party, owner_id)] = self._escalation_target(party, owner_id)
+        return found
+
+    def _escalation_target(self, party: str, owner_id: int | None) -> str:
         kind, _, title = party.partition(":")
         if kind != "role":
             return party
