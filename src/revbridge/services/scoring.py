@@ -168,13 +168,12 @@ def rescore_all(
     batch: BatchEngagement | None = None
     engaged = penalty.copy()
     if engagement is not None and touchpoints.num_rows:
-        codes = pc.index_in(touchpoints.column("type"), value_set=pa.array(kinds)).to_numpy(zero_copy_only=False)
         batch = batch_engagement(
             engagement,
             kinds,
-            touchpoints.column("lead_id").to_numpy().astype(np.int64),
-            codes.astype(np.int64),
-            touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64),
+            touchpoints.column("lead_id").to_numpy().astype(np.int64, copy=False),
+            touchpoints.column("kind").to_numpy().astype(np.int64, copy=False),
+            touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
             now.timestamp(),
         )
         engaged += batch.totals(ids)
