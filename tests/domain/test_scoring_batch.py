@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from revbridge.domain.conditions import parse_condition
 from revbridge.domain.scoring import EngagementState, engagement_from_touchpoints
-from revbridge.domain.scoring_batch import batch_engagement, condition_mask
+from revbridge.domain.scoring_batch import BatchEngagement, _engagement_in_order, batch_engagement, condition_mask
 from revbridge.domain.sla import Sla, load_sla
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
@@ -86,3 +86,55 @@ def test_a_condition_holds_over_arrays_as_it_does_for_one_lead() -> None:
         for f, e, p in zip(fit, engagement, p_convert, strict=True)
     ]
     assert mask.tolist() == expected
+
+
+def _as_pairs(batch: BatchEngagement) -> dict[tuple[int, int], tuple[float, int, int, float]]:
+    return {
+        (int(ld), int(k)): (float(v), int(c), int(w), float(e))
+        for ld, k, v, c, w, e in zip(
+            batch.lead, batch.kind, batch.value, batch.count, batch.window, batch.earned_in_window, strict=True
+        )
+    }
+
+
+def test_only_full_windows_need_order_and_the_result_is_the_fully_sorted_one() -> None:
+    """Many leads, many windows past their cap, touchpoints in no order: the same per (lead, type) as
+    sorting every touchpoint by lead, type and time."""
+    engagement = _sla().scoring.engagement
+    assert engagement is not None
+    rng = np.random.default_rng(7)
+    size = 50_000
+    lead = rng.integers(1, 40, size).astype(np.int64)
+    kind = rng.integers(0, len(KINDS), size).astype(np.int64)
+    now = T0.timestamp()
+    seconds = now - rng.random(size) * 90 * 86400 + 3600  # some after now, which do not count
+    fast = batch_engagement(engagement, KINDS, lead, kind, seconds, now)
+    keep = (
+        np.array([engagement.touchpoints[k].points if k in engagement.touchpoints else 0 for k in KINDS])[kind] != 0
+    ) & (seconds <= now)
+    ordered = _engagement_in_order(engagement, KINDS, lead[keep], kind[keep], seconds[keep], now)
+    assert np.array_equal(fast.lead, ordered.lead)
+    assert np.array_equal(fast.kind, ordered.kind)
+    got, want = _as_pairs(fast), _as_pairs(ordered)
+    assert got.keys() == want.keys()
+    for pair, (value, count, window, earned) in want.items():
+        assert got[pair][1:3] == (count, window)
+        assert math.isclose(got[pair][0], value, rel_tol=1e-12, abs_tol=1e-12)
+        assert math.isclose(got[pair][3], earned, rel_tol=1e-12, abs_tol=1e-12)
+    page_view = KINDS.index("page_view")
+    assert any(earned == 10.0 for (_, k), (_, _, _, earned) in want.items() if k == page_view)  # a full window
+
+
+def test_ids_far_apart_take_the_sorting_path_and_give_the_same() -> None:
+    engagement = _sla().scoring.engagement
+    assert engagement is not None
+    now = T0.timestamp()
+    lead = np.array([5, 10**15, 5, 5, 10**15], dtype=np.int64)
+    kind = np.array([4, 4, 4, 0, 5], dtype=np.int64)  # page_view, demo_request, unsubscribe
+    seconds = np.array([now - 10, now - 20, now - 30, now - 40, now - 50])
+    batch = batch_engagement(engagement, KINDS, lead, kind, seconds, now)
+    assert batch.lead.tolist() == [5, 5, 10**15, 10**15]
+    assert batch.count.tolist() == [1, 2, 1, 1]
+    near = batch_engagement(engagement, KINDS, np.where(lead == 5, 1, 2), kind, seconds, now)
+    assert np.allclose(batch.value, near.value, rtol=1e-12)
+    assert batch.window.tolist() == near.window.tolist()

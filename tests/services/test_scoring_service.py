@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, score_lead
+from revbridge.services import scoring
 from revbridge.services.lifecycle import Contract
 from revbridge.services.scoring import add_touchpoint, rescore_all
 from revbridge.store.engine import writing
-from revbridge.store.tables import LeadRow, StageTransitionRow, TouchpointRow
+from revbridge.store.tables import LeadRow, ObligationRow, StageTransitionRow, TouchpointRow
 from tests.services.scoring_world import NOW, seed_people
 
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
@@ -76,6 +77,48 @@ def test_a_lead_that_now_qualifies_is_handed_to_sales(engine: Engine) -> None:
     with engine.connect() as conn:
         stage, owner = conn.execute(sa.select(LeadRow.stage, LeadRow.owner_id).where(LeadRow.id == 1)).one()
     assert (stage, owner) == ("mql", 1)
+
+
+@pytest.mark.parametrize("chunk", [1, 500])
+def test_hand_offs_of_a_rescoring_each_go_through_the_lifecycle_and_are_recorded(
+    engine: Engine, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leads 1 and 4 qualify, several to a transaction or one each: each gets its transition (with the
+    SLA version), its owner and its accept clock, as one event at a time gives."""
+    monkeypatch.setattr(scoring, "QUALIFY_CHUNK", chunk)
+    contract = _setup(engine)
+    rows = [
+        {"lead_id": lead, "source": "t", "external_id": f"d{lead}-{n}", "type": "demo_request", "occurred_at": NOW}
+        for lead in (1, 2, 4)
+        for n in range(2)
+    ]
+    with writing(engine).begin() as conn:
+        conn.execute(sa.insert(TouchpointRow), rows)
+    summary = rescore_all(engine, contract=contract, now=NOW)
+    assert (summary.qualified, summary.recycled) == (2, 0)  # lead 2 (an intern) does not fit
+    with engine.connect() as conn:
+        leads = {
+            r.id: (r.stage, r.owner_id) for r in conn.execute(sa.select(LeadRow.id, LeadRow.stage, LeadRow.owner_id))
+        }
+        moves = conn.execute(
+            sa.select(
+                StageTransitionRow.lead_id,
+                StageTransitionRow.from_stage,
+                StageTransitionRow.to_stage,
+                StageTransitionRow.sla_version,
+                StageTransitionRow.source,
+            ).order_by(StageTransitionRow.lead_id)
+        ).all()
+        clocks = conn.execute(sa.select(ObligationRow.lead_id, ObligationRow.kind, ObligationRow.status)).all()
+    assert leads == {1: ("mql", 1), 2: ("lead", None), 3: ("lead", None), 4: ("mql", 1)}
+    assert [tuple(m) for m in moves] == [
+        (1, "lead", "mql", contract.version, "engine"),
+        (4, "lead", "mql", contract.version, "engine"),
+    ]
+    assert sorted((c.lead_id, c.kind, c.status) for c in clocks if c.kind == "accept") == [
+        (1, "accept", "open"),
+        (4, "accept", "open"),
+    ]
 
 
 def test_one_touchpoint_updates_the_score_carries_on_from_a_rescoring_and_qualifies(engine: Engine) -> None:

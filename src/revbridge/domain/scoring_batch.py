@@ -64,17 +64,103 @@ def batch_engagement(
 
     Same definition as ``domain.scoring.engagement_from_touchpoints``: the earliest touchpoints of a
     cap window earn points until the cap is reached; touchpoints after ``now`` do not count.
+
+    Touchpoints need no order. Every touchpoint of a type earns the same points, so a cap window that
+    holds no more than ``cap / points`` of them earns each its points whatever their order; only the
+    windows past their cap ("full" windows, few in real logs) are put in time order, and only their
+    touchpoints. Sums per (lead, type) are bin counts over a dense (lead, type) index. When the leads'
+    ids or the windows span too wide a range for that, ``_engagement_in_order`` sorts everything.
     """
     points, cap, window_length = _rules(engagement, kinds)
     keep = (points[kind] != 0) & (seconds <= now)
     lead, kind, seconds = lead[keep], kind[keep], seconds[keep]
+    if len(lead) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return BatchEngagement(empty, empty, np.zeros(0), empty, empty, np.zeros(0))
+    first_lead = int(lead.min())
+    pair_count = (int(lead.max()) - first_lead + 1) * len(kinds)
+    if pair_count > _DENSE_PAIRS_PER_TOUCHPOINT * len(lead) + _DENSE_PAIRS_MIN:
+        return _engagement_in_order(engagement, kinds, lead, kind, seconds, now)
+    pair = (lead - first_lead) * len(kinds) + kind
+    gained = points[kind]
+    counted = gained.copy()
+    window = np.full(len(lead), -1, dtype=np.int64)
+    capped_rows = np.flatnonzero(np.isfinite(cap[kind]))
+    # Per (lead, type) of a capped type: its latest window and the points earned in it.
+    latest = np.full(pair_count, -1, dtype=np.int64)
+    latest_earned = np.zeros(pair_count)
+    if len(capped_rows):
+        capped_kind = kind[capped_rows]
+        window[capped_rows] = np.floor(seconds[capped_rows] / window_length[capped_kind]).astype(np.int64)
+        first_window = int(window[capped_rows].min())
+        window_bits = max(1, (int(window[capped_rows].max()) - first_window).bit_length())
+        if (pair_count - 1).bit_length() + window_bits > 62:
+            return _engagement_in_order(engagement, kinds, lead, kind, seconds, now)
+        key = (pair[capped_rows] << window_bits) | (window[capped_rows] - first_window)
+        groups = np.sort(key)  # values only: several times faster than an argsort
+        starts = np.flatnonzero(np.append(True, groups[1:] != groups[:-1]))
+        sizes = np.diff(np.append(starts, len(groups)))
+        groups = groups[starts]
+        group_pair = groups >> window_bits
+        group_kind = group_pair % len(kinds)
+        # Earned by a window: its touchpoints' points, unless that passes the cap.
+        group_earned = sizes * points[group_kind]
+        full = group_earned > cap[group_kind]
+        if full.any():
+            group_earned[full] = _fill_full_windows(groups[full], key, capped_rows, seconds, gained, cap[kind], counted)
+        last = np.append(group_pair[1:] != group_pair[:-1], True)
+        latest[group_pair[last]] = (groups[last] & ((1 << window_bits) - 1)) + first_window
+        latest_earned[group_pair[last]] = group_earned[last]
+    half_life = engagement.half_life.as_timedelta().total_seconds()
+    worth = counted * np.exp2(-(now - seconds) / half_life)
+    value: Floats = np.bincount(pair, weights=worth, minlength=pair_count).astype(np.float64, copy=False)
+    count = np.bincount(pair, minlength=pair_count)
+    pairs = np.flatnonzero(count)
+    return BatchEngagement(
+        lead=pairs // len(kinds) + first_lead,
+        kind=pairs % len(kinds),
+        value=value[pairs],
+        count=count[pairs].astype(np.int64),
+        window=latest[pairs],
+        earned_in_window=latest_earned[pairs],
+    )
+
+
+# A dense (lead, type) index is used while it has at most this many slots per touchpoint (plus a floor).
+_DENSE_PAIRS_PER_TOUCHPOINT = 8
+_DENSE_PAIRS_MIN = 1 << 20
+
+
+def _fill_full_windows(
+    full: Ints, key: Ints, capped_rows: Ints, seconds: Floats, gained: Floats, cap: Floats, counted: Floats
+) -> Floats:
+    """Set ``counted`` for the touchpoints of the windows past their cap (``full``, sorted keys of
+    ``key``): in time order, each earns its points until the cap is reached. Returns each full window's
+    earned points."""
+    position = np.minimum(np.searchsorted(full, key), len(full) - 1)
+    members = np.flatnonzero(full[position] == key)  # positions in ``key``
+    members = members[np.lexsort((seconds[capped_rows[members]], key[members]))]
+    rows, group = capped_rows[members], key[members]
+    starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
+    mine = gained[rows]
+    running = np.cumsum(mine)
+    before_group = np.repeat(running[starts] - mine[starts], np.diff(np.append(starts, len(rows))))
+    earned_before = running - mine - before_group
+    counted[rows] = np.clip(cap[rows] - earned_before, 0.0, mine)
+    earned: Floats = np.add.reduceat(counted[rows], starts)
+    return earned
+
+
+def _engagement_in_order(
+    engagement: Engagement, kinds: Sequence[str], lead: Ints, kind: Ints, seconds: Floats, now: float
+) -> BatchEngagement:
+    """``batch_engagement`` by sorting every touchpoint by (lead, type, time): for any range of ids.
+    Takes the touchpoints that count (points, not after ``now``), at least one."""
+    points, cap, window_length = _rules(engagement, kinds)
     capped = np.isfinite(cap[kind])
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
     order = _order(lead * len(kinds) + kind, seconds)
     lead, kind, seconds, window, capped = lead[order], kind[order], seconds[order], window[order], capped[order]
-    if len(lead) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return BatchEngagement(empty, empty, np.zeros(0), empty, empty, np.zeros(0))
     gained = points[kind]
     # Running points within each (lead, type, window) group, before each touchpoint.
     group_start = np.ones(len(lead), dtype=bool)

@@ -5,7 +5,7 @@ engagement state, in the same transaction; if the lead now meets the MQL conditi
 the re-entry condition) the lifecycle hands it to sales. ``rescore_all`` recomputes every lead's fit
 and engagement in one vectorised pass (Arrow for the fit rules, numpy for engagement), writes the
 scores, their reasons and the engagement state back in bulk (their JSON built by Arrow, in
-``services/score_writes``), then qualifies the leads that now meet their condition, one transaction each.
+``services/score_writes``), then qualifies the leads that now meet their condition, many to a transaction.
 """
 
 from __future__ import annotations
@@ -27,15 +27,16 @@ from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement, co
 from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
 from revbridge.services.fit_columns import rule_mask
-from revbridge.services.lifecycle import Contract, Outcome, handle, persist
+from revbridge.services.lifecycle import Contract, Outcome, persist
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import score_queries as queries
 from revbridge.store.engine import writing
-from revbridge.store.lifecycle_queries import lead_state_of
+from revbridge.store.lifecycle_queries import lead_state_of, read_states
 from revbridge.store.score_batches import read_leads_for_scoring, read_scored_touchpoints
 
 Progress = Callable[[str], None]
+QUALIFY_CHUNK = 500  # hand-offs per transaction: one commit for many, without holding the write lock long
 
 
 # --- one touchpoint -------------------------------------------------------------------------------------
@@ -167,13 +168,12 @@ def rescore_all(
     batch: BatchEngagement | None = None
     engaged = penalty.copy()
     if engagement is not None and touchpoints.num_rows:
-        codes = pc.index_in(touchpoints.column("type"), value_set=pa.array(kinds)).to_numpy(zero_copy_only=False)
         batch = batch_engagement(
             engagement,
             kinds,
-            touchpoints.column("lead_id").to_numpy().astype(np.int64),
-            codes.astype(np.int64),
-            touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64),
+            touchpoints.column("lead_id").to_numpy().astype(np.int64, copy=False),
+            touchpoints.column("kind").to_numpy().astype(np.int64, copy=False),
+            touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64, copy=False),
             now.timestamp(),
         )
         engaged += batch.totals(ids)
@@ -195,10 +195,6 @@ def rescore_all(
     return summary
 
 
-def _scored(score: Score, at: datetime) -> Callable[[LeadState], Scored]:
-    return lambda _state: Scored(score, at)
-
-
 def _qualify(
     engine: Engine,
     contract: Contract,
@@ -208,7 +204,9 @@ def _qualify(
     now: datetime,
     summary: RescoreSummary,
 ) -> None:
-    """The leads whose condition now holds go through the lifecycle, one transaction each."""
+    """The leads whose condition now holds go through the lifecycle: each decided by ``domain.lifecycle``
+    and persisted as one event is (transition, clocks, routing, notifications), ``QUALIFY_CHUNK`` leads
+    to a transaction, their states read together, under the write lock (row locks on PostgreSQL)."""
     sla = contract.sla
     before_mql = [s for s in sla.stage_order if sla.allowed(s, MQL)]
     mql = condition_mask(sla.qualification.mql, scores, len(ids)) & np.isin(stages, before_mql)
@@ -216,18 +214,30 @@ def _qualify(
     candidates = np.flatnonzero(mql | back).tolist()
     if not candidates:
         return
-    with engine.connect() as conn:
-        people = People.load(conn)  # once for all: each hand-off updates it as it routes
-    for i in candidates:
-        p_convert = float(scores["p_convert"][i])
-        score = Score(
-            float(scores["fit"][i]),
-            float(scores["engagement"][i]),
-            None if np.isnan(p_convert) else p_convert,
-            float(scores["score"][i]),
-            (),
-        )
-        outcome = handle(engine, int(ids[i]), _scored(score, now), contract, people=people)
-        if outcome.decision.transition is not None:
-            summary.qualified += int(not outcome.decision.recycled)
-            summary.recycled += int(outcome.decision.recycled)
+    people: People | None = None
+    for start in range(0, len(candidates), QUALIFY_CHUNK):
+        part = candidates[start : start + QUALIFY_CHUNK]
+        with writing(engine).begin() as conn:
+            people = people or People.load(conn)  # once for all: each hand-off updates it as it routes
+            states = read_states(conn, [int(ids[i]) for i in part], lock=True)
+            for i in part:
+                state = states.get(int(ids[i]))
+                if state is None:  # deleted since it was scored
+                    continue
+                event = Scored(_score_of(scores, i), now)
+                decision = decide(state, event, sla, contract.clock)
+                outcome = persist(conn, state, decision, contract, at=now, people=people)
+                if outcome.decision.transition is not None:
+                    summary.qualified += int(not outcome.decision.recycled)
+                    summary.recycled += int(outcome.decision.recycled)
+
+
+def _score_of(scores: dict[str, np.ndarray[Any, np.dtype[np.float64]]], i: int) -> Score:
+    p_convert = float(scores["p_convert"][i])
+    return Score(
+        float(scores["fit"][i]),
+        float(scores["engagement"][i]),
+        None if np.isnan(p_convert) else p_convert,
+        float(scores["score"][i]),
+        (),
+    )

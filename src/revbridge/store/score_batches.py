@@ -47,22 +47,27 @@ def read_leads_for_scoring(engine: Engine, fields: Sequence[str]) -> tuple[pa.Ta
 
 
 def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
-    """(lead_id, type, seconds since the epoch) of every touchpoint of the given types."""
+    """(lead_id, kind, seconds since the epoch) of every touchpoint of the given types, ``kind`` being the
+    type's index in ``kinds``: the database turns the type into a small number, so no text comes back."""
     if not kinds:
         return pa.table(
             {
                 "lead_id": pa.array([], pa.int64()),
-                "type": pa.array([], pa.string()),
+                "kind": pa.array([], pa.int64()),
                 "seconds": pa.array([], pa.float64()),
             }
         )
-    names = ", ".join("'" + k.replace("'", "''") + "'" for k in kinds)
+    quoted = ["'" + k.replace("'", "''") + "'" for k in kinds]
+    code = "CASE type " + " ".join(f"WHEN {q} THEN {i}" for i, q in enumerate(quoted)) + " END"
     seconds = (
         "extract(epoch from occurred_at)::float8"
         if engine.dialect.name == "postgresql"
         else "(julianday(occurred_at) - 2440587.5) * 86400.0"
     )
-    return read_arrow(engine, f"SELECT lead_id, type, {seconds} AS seconds FROM touchpoints WHERE type IN ({names})")
+    return read_arrow(
+        engine,
+        f"SELECT lead_id, {code} AS kind, {seconds} AS seconds FROM touchpoints WHERE type IN ({', '.join(quoted)})",
+    )
 
 
 def update_lead_scores(engine: Engine, chunks: Iterable[pa.Table], now: datetime) -> None:
