@@ -11,7 +11,9 @@ In one run, on one freshly built SQLite file:
    definition, ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the
    ratio.
 2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
-3. ``tick`` over ``--obligations`` open obligations, all past their deadline.
+3. ``tick`` twice. Built are ``--obligations`` open obligations plus 1% more; first 1% of them are due
+   (a minute's tick of a busy team, among all the open clocks), then, two hours later, the other
+   ``--obligations`` all at once (a backlog: the worker was down).
 
 The store is filled through SQLite's own bulk path (not timed): touchpoints spread over a year, types
 weighted as a real log is (page views most, demo requests few).
@@ -97,7 +99,7 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
                 rng.choice(TITLES),
                 rng.choice(INDUSTRIES),
                 rng.choice(COUNTRIES),
-                "mql" if i < obligations else "lead",
+                "mql" if i < obligations + obligations // 100 else "lead",
                 created,
                 created,
             )
@@ -117,11 +119,14 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
             for i in range(touchpoints)
         ),
     )
-    due = _stamp(NOW - timedelta(hours=1))
+    steady = obligations // 100  # due by NOW; the rest by NOW + 2 h
     conn.executemany(
         "INSERT INTO obligations (lead_id, kind, team, owner_id, opened_at, due_at, status, escalation_level, "
         "required_count, done_count, sla_version) VALUES (?, 'accept', 'sales', ?, ?, ?, 'open', 0, 1, 0, 1)",
-        ((i + 1, 1 + i % 20, created, due) for i in range(obligations)),
+        (
+            (i + 1, 1 + i % 20, created, _stamp(NOW - timedelta(hours=1) if i < steady else NOW + timedelta(hours=1)))
+            for i in range(obligations + steady)
+        ),
     )
     conn.execute("UPDATE leads SET owner_id = 1 + (id % 20) WHERE stage = 'mql'")
     conn.execute("COMMIT")
@@ -194,15 +199,19 @@ def incremental(path: Path, count: int) -> dict[str, float]:
     return {"count": count, "median_ms": statistics.median(timings) * 1000, "p95_ms": timings[int(0.95 * count)] * 1000}
 
 
-def tick_all(path: Path) -> dict[str, float]:
+def tick_at(path: Path, at: datetime) -> dict[str, float]:
     from revbridge.services.clocks import contract_at, tick
     from revbridge.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{path}")
-    contract = contract_at(engine, NOW)
+    contract = contract_at(engine, at)
+    with engine.connect() as conn:
+        open_clocks = conn.exec_driver_sql("SELECT count(*) FROM obligations WHERE status = 'open'").scalar_one()
     started = time.perf_counter()
-    counts = tick(engine, now=NOW, contract=contract)
-    return {**counts.as_dict(), "seconds": time.perf_counter() - started}
+    counts = tick(engine, now=at, contract=contract)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {**counts.as_dict(), "open_before": open_clocks, "seconds": seconds}
 
 
 def _durations(steps: list[list[object]], total: float) -> dict[str, float]:
@@ -249,11 +258,13 @@ def main() -> None:
     )
     live = incremental(path, 2000)
     print(f"one touchpoint   median {live['median_ms']:.2f} ms, p95 {live['p95_ms']:.2f} ms (with its transaction)")
-    ticked = tick_all(path)
-    print(
-        f"tick            {ticked['due']:,} due, {ticked['breached']:,} breached, "
-        f"{ticked['notifications']:,} notifications in {ticked['seconds']:.1f} s"
-    )
+    steady = tick_at(path, NOW)
+    ticked = tick_at(path, NOW + timedelta(hours=2))
+    for name, figures in (("tick", steady), ("tick, backlog", ticked)):
+        print(
+            f"{name:<15} {figures['due']:,} due of {figures['open_before']:,} open: {figures['breached']:,} breached, "
+            f"{figures['notifications']:,} notifications in {figures['seconds']:.2f} s"
+        )
     results = {
         "leads": args.leads,
         "touchpoints": args.touchpoints,
@@ -261,6 +272,7 @@ def main() -> None:
         "rescore": rescore,
         "python_baseline": {**loop, "scaled_seconds": scaled, "ratio_to_batch_engagement": scaled / batch_engagement},
         "incremental": live,
+        "tick_steady": steady,
         "tick": ticked,
         "machine_cores": os.cpu_count(),
     }
