@@ -201,6 +201,10 @@ class TouchpointRow(Base):
     campaign_id: Mapped[int | None]
     occurred_at: Mapped[datetime]
     properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # The order rows arrived in, for the analytical mirror's incremental sync (store/mirror.py). PostgreSQL
+    # fills it from a sequence (migration 0003); SQLite leaves it empty and the mirror reads ``rowid``.
+    # No index: on PostgreSQL the sync's range scan is rare, and an index would slow every import.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class ActivityRow(Base):
@@ -214,6 +218,10 @@ class ActivityRow(Base):
     outcome: Mapped[str | None] = mapped_column(sa.String(100))
     occurred_at: Mapped[datetime]
     properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # The order rows arrived in, for the analytical mirror's incremental sync (store/mirror.py). PostgreSQL
+    # fills it from a sequence (migration 0003); SQLite leaves it empty and the mirror reads ``rowid``.
+    # No index: on PostgreSQL the sync's range scan is rare, and an index would slow every import.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class OpportunityRow(Base):

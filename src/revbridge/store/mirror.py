@@ -1,0 +1,209 @@
+"""The analytical mirror: the store's tables as Parquet files that DuckDB or Spark read.
+
+Layout under the mirror's folder::
+
+    state.json                                   the watermark of each append-only table
+    touchpoints/month=2025-03/part-<lo>-<hi>.parquet
+    activities/month=…/…                         (and stage_transitions)
+    leads.parquet, obligations.parquet, …        a snapshot of each other table, replaced whole
+
+The append-only tables are exported incrementally: each sync reads only the rows past the table's
+watermark (SQLite's ``rowid``; on PostgreSQL the ``seq`` column its migration fills from a sequence, or the
+id), writes them partitioned by the month of their time column, and then moves the watermark. A part file
+is named by the key range it holds, so a sync that was killed after writing files but before moving the
+watermark leaves files past it; the next sync deletes those first and writes the range again, and every
+row ends up in the mirror exactly once.
+
+On PostgreSQL a row with a lower key can commit after one with a higher key. So the sync reads the
+highest key under ``LOCK TABLE … IN SHARE MODE``, which waits for the transactions inserting at that
+moment and keeps new ones out for as long as one ``max()`` takes: every key up to it is then committed,
+and every later row gets a higher one.
+
+Every file has the same Arrow schema whichever database it came from: times as UTC timestamps, flags as
+booleans, JSON as text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revbridge.store.arrow_reads import Query, read_arrow_each
+from revbridge.store.tables import UtcDateTime, metadata
+
+# table -> the time column that partitions it by month
+APPEND_ONLY = {"touchpoints": "occurred_at", "activities": "occurred_at", "stage_transitions": "at"}
+SNAPSHOT = (
+    "teams",
+    "users",
+    "quotas",
+    "accounts",
+    "campaigns",
+    "campaign_spend",
+    "leads",
+    "opportunities",
+    "opportunity_contacts",
+    "sla_versions",
+    "obligations",
+    "feedback",
+    "goals",
+)
+CHUNK_KEYS = 2_000_000  # keys read at a time: bounds memory whatever the table's size
+_PART = re.compile(r"part-(\d+)-(\d+)\.parquet$")
+
+Progress = Callable[[str, int], None]  # (table, rows written so far)
+
+
+@dataclass
+class SyncResult:
+    appended: dict[str, int] = field(default_factory=dict)  # table -> rows written by this sync
+    snapshots: dict[str, int] = field(default_factory=dict)  # table -> rows in its snapshot
+
+
+def sync(engine: Engine, root: Path, *, progress: Progress | None = None) -> SyncResult:
+    """Bring the mirror at ``root`` up to date with the store."""
+    root.mkdir(parents=True, exist_ok=True)
+    state = _read_state(root)
+    result = SyncResult()
+    plan: list[tuple[str, int, int]] = []  # (table, low, high] key ranges to read
+    highs: dict[str, int] = {}
+    for table in APPEND_ONLY:
+        watermark = int(state.get(table, 0))
+        _drop_parts_past(root / table, watermark)
+        highs[table] = _highest_key(engine, table)
+        plan += [
+            (table, low, min(low + CHUNK_KEYS, highs[table])) for low in range(watermark, highs[table], CHUNK_KEYS)
+        ]
+        result.appended[table] = 0
+    queries: list[Query] = [_range_query(engine, table, low, high) for table, low, high in plan]
+    queries += [(f"SELECT * FROM {table}", ()) for table in SNAPSHOT]
+    tables = read_arrow_each(engine, queries)  # one connection (one child process on SQLite) for all
+    for (table, low, high), rows in zip(plan, tables, strict=False):
+        rows = conform(rows, table)
+        _write_parts(root / table, rows, APPEND_ONLY[table], low + 1, high)
+        result.appended[table] += rows.num_rows
+        if progress is not None:
+            progress(table, result.appended[table])
+        if high == highs[table]:  # the table's last range is written: move its watermark
+            state[table] = high
+            _write_state(root, state)
+    for table, rows in zip(SNAPSHOT, tables, strict=False):
+        snapshot = conform(rows, table)
+        _replace(root / f"{table}.parquet", snapshot)
+        result.snapshots[table] = snapshot.num_rows
+    return result
+
+
+def key_column(dialect: str, table: str) -> str:
+    """The column whose order is the order rows were added in."""
+    if table == "stage_transitions":
+        return "id"
+    return "rowid" if dialect == "sqlite" else "seq"
+
+
+def _highest_key(engine: Engine, table: str) -> int:
+    key = key_column(engine.dialect.name, table)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"LOCK TABLE {table} IN SHARE MODE")
+        return int(conn.exec_driver_sql(f"SELECT coalesce(max({key}), 0) FROM {table}").scalar_one())
+
+
+def _range_query(engine: Engine, table: str, low: int, high: int) -> tuple[str, tuple[int, int]]:
+    key = key_column(engine.dialect.name, table)
+    columns = ", ".join(c.name for c in metadata.tables[table].columns if c.name != "seq")
+    first, second = ("?", "?") if engine.dialect.name == "sqlite" else ("$1", "$2")
+    return f"SELECT {columns} FROM {table} WHERE {key} > {first} AND {key} <= {second}", (low, high)
+
+
+def conform(rows: pa.Table, table: str) -> pa.Table:
+    """``rows`` of ``table`` with one Arrow type per column, whichever database they came from."""
+    columns = metadata.tables[table].columns
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name in rows.column_names:
+        if name not in columns:
+            continue
+        out[name] = _conform_column(rows.column(name), columns[name].type)
+    return pa.table(out)
+
+
+def _arrow_type(kind: Any) -> pa.DataType:
+    if isinstance(kind, UtcDateTime | sa.DateTime):
+        return pa.timestamp("us", "UTC")
+    if isinstance(kind, sa.Date):
+        return pa.date32()
+    if isinstance(kind, sa.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return pa.float64()
+    if isinstance(kind, sa.Integer):
+        return pa.int64()
+    return pa.string()  # text, and JSON as its text
+
+
+def _conform_column(values: pa.ChunkedArray, kind: Any) -> pa.ChunkedArray | pa.Array:
+    target = _arrow_type(kind)
+    if values.null_count == len(values):  # SQLite gives an empty or all-null column no useful type
+        return pa.nulls(len(values), target)
+    if target == pa.timestamp("us", "UTC") and not pa.types.is_timestamp(values.type):
+        return pc.assume_timezone(pc.cast(values, pa.timestamp("us")), "UTC")  # SQLite's naive UTC text
+    if pa.types.is_dictionary(values.type) or pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    return pc.cast(values, target)
+
+
+def _write_parts(folder: Path, rows: pa.Table, time_column: str, low: int, high: int) -> None:
+    if rows.num_rows == 0:
+        return
+    months = pc.strftime(rows.column(time_column), format="%Y-%m")
+    for month in pc.unique(months).to_pylist():
+        part = rows.filter(pc.equal(months, month))
+        target = folder / f"month={month}" / f"part-{low:020d}-{high:020d}.parquet"
+        _replace(target, part)
+
+
+def _replace(path: Path, rows: pa.Table) -> None:
+    """Write ``rows`` to ``path`` through a temporary file, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    pq.write_table(rows, temporary, compression="zstd")
+    os.replace(temporary, path)
+
+
+def _drop_parts_past(folder: Path, watermark: int) -> None:
+    """Remove what a killed sync wrote past the watermark (and any half-written temporary file)."""
+    if not folder.exists():
+        return
+    for path in folder.rglob("*.tmp"):
+        path.unlink()
+    for path in folder.rglob("part-*.parquet"):
+        match = _PART.search(path.name)
+        if match and int(match.group(1)) > watermark:
+            path.unlink()
+
+
+def parts(root: Path, table: str) -> Iterator[Path]:
+    """The Parquet files of an append-only table, in key order."""
+    yield from sorted((root / table).rglob("part-*.parquet"), key=lambda p: p.name)
+
+
+def _read_state(root: Path) -> dict[str, int]:
+    path = root / "state.json"
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def _write_state(root: Path, state: dict[str, int]) -> None:
+    temporary = root / "state.json.tmp"
+    temporary.write_text(json.dumps(state, indent=2, sort_keys=True))
+    os.replace(temporary, root / "state.json")

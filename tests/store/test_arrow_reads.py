@@ -1,0 +1,51 @@
+"""Batch reads through ADBC see everything committed and leave the store's own connections intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revbridge.store.arrow_reads import ArrowReadFailed, read_arrow
+from revbridge.store.engine import make_engine, writing
+
+
+def _teams(engine: Engine) -> int:
+    return int(read_arrow(engine, "SELECT count(*) AS n FROM teams").column("n")[0].as_py())
+
+
+def _add_team(engine: Engine, name: str) -> None:
+    with writing(engine).begin() as conn:
+        conn.execute(sa.text("INSERT INTO teams (name, kind) VALUES (:n, 'sales')"), {"n": name})
+
+
+def test_reads_see_every_commit_made_before_them_and_writes_go_on_after(engine: Engine) -> None:
+    """With ADBC's own SQLite in this process, its close deleted the write-ahead log under our
+    connections: the second read below saw 1 team, and the rows after it were lost to other processes."""
+    _add_team(engine, "a")
+    assert _teams(engine) == 1
+    _add_team(engine, "b")
+    assert _teams(engine) == 2
+    _add_team(engine, "c")
+    if engine.dialect.name == "sqlite":
+        database = Path(str(engine.url.database))
+        assert Path(f"{database}-wal").exists()  # still there while our connections use it
+        other = make_engine(f"sqlite:///{database}")  # a fresh connection, as another process would open
+        with other.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM teams")).scalar_one() == 3
+        other.dispose()
+
+
+def test_a_bad_query_says_what_went_wrong(engine: Engine) -> None:
+    with pytest.raises((ArrowReadFailed, Exception), match=r"no_such_table|no such table|does not exist"):
+        read_arrow(engine, "SELECT * FROM no_such_table")
+
+
+def test_parameters_are_bound(engine: Engine) -> None:
+    for name in ("a", "b", "c"):
+        _add_team(engine, name)
+    mark = "?" if engine.dialect.name == "sqlite" else "$1"
+    rows = read_arrow(engine, f"SELECT name FROM teams WHERE id > {mark} ORDER BY id", (1,))
+    assert rows.column("name").to_pylist() == ["b", "c"]
