@@ -7,9 +7,10 @@
 In one run, on one freshly built SQLite file:
 
 1. ``revbridge score --all``'s service (``rescore_all``) over every lead and touchpoint, in a fresh child
-   process so that its peak RSS is its own; then the per-row Python baseline on a sample of leads (the
-   definition, ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the
-   ratio.
+   process so that its peak RSS is its own, reading the touchpoints from the store; then, on a copy of
+   the same store, the mirror's first sync and ``score --all --mirror`` reading them from Parquet; then
+   the per-row Python baseline on a sample of leads (the definition, ``engagement_from_touchpoints``, one
+   touchpoint at a time), scaled to all of them, for the ratio.
 2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
 3. ``tick`` twice. Built are ``--obligations`` open obligations plus 1% more; first 1% of them are due
    (a minute's tick of a busy team, among all the open clocks), then, two hours later, the other
@@ -26,6 +27,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +36,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SLA = ROOT / "examples" / "sla.yaml"
@@ -134,7 +137,7 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
     conn.close()
 
 
-def child_rescore(path: str) -> None:
+def child_rescore(path: str, mirror_root: str | None = None) -> None:
     from revbridge.services.clocks import contract_at
     from revbridge.services.scoring import rescore_all
     from revbridge.store.engine import make_engine
@@ -144,10 +147,56 @@ def child_rescore(path: str) -> None:
     steps: list[tuple[str, float]] = []
     started = time.perf_counter()
     summary = rescore_all(
-        engine, contract=contract, now=NOW, progress=lambda step: steps.append((step, time.perf_counter() - started))
+        engine,
+        contract=contract,
+        now=NOW,
+        progress=lambda step: steps.append((step, time.perf_counter() - started)),
+        mirror_root=Path(mirror_root) if mirror_root else None,
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({**summary.as_dict(), "peak_rss_mb": peak / 2**20, "steps": steps}))
+    reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the SQLite reader process
+    print(
+        json.dumps(
+            {
+                **summary.as_dict(),
+                "peak_rss_mb": (peak + reader) / 2**20,  # both at their peaks at once: an upper bound
+                "peak_rss_self_mb": peak / 2**20,
+                "peak_rss_reader_mb": reader / 2**20,
+                "steps": steps,
+            }
+        )
+    )
+
+
+def run_rescore(path: Path, mirror_root: Path | None) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    args = [sys.executable, __file__, "--child", str(path)] + ([str(mirror_root)] if mirror_root else [])
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"rescoring failed:\n{out.stderr[-3000:]}")
+    rescore: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"rescore --all{' --mirror' if mirror_root else ''}   {rescore['leads']:,} leads, "
+        f"{rescore['touchpoints']:,} scored touchpoints: {rescore['seconds']:.1f} s, "
+        f"peak RSS {rescore['peak_rss_mb']:,.0f} MB, {rescore['qualified']:,} new MQLs"
+    )
+    for step, seconds in _durations(rescore["steps"], rescore["seconds"]).items():
+        print(f"    {step:<20} {seconds:6.1f} s")
+    return rescore
+
+
+def sync_mirror(path: Path, root: Path) -> dict[str, float]:
+    from revbridge.store import mirror
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    result = mirror.sync(engine, root, tables=("touchpoints",), snapshots=())
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    rows = result.appended["touchpoints"]
+    print(f"mirror sync      {rows:,} touchpoints copied to Parquet in {seconds:.1f} s (later syncs copy the new)")
+    return {"rows": rows, "seconds": seconds}
 
 
 def baseline(path: Path, sample: int) -> dict[str, float]:
@@ -234,20 +283,14 @@ def main() -> None:
     started = time.perf_counter()
     build(path, args.leads, args.touchpoints, args.obligations)
     print(f"  built in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 2**20:,.0f} MB)")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, env=env, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"rescoring failed:\n{out.stderr[-3000:]}")
-    rescore = json.loads(out.stdout.strip().splitlines()[-1])
-    print(
-        f"rescore --all   {rescore['leads']:,} leads, {rescore['touchpoints']:,} scored touchpoints: "
-        f"{rescore['seconds']:.1f} s, peak RSS {rescore['peak_rss_mb']:,.0f} MB, {rescore['qualified']:,} new MQLs"
-    )
+    twin = workdir / "store-mirrored.db"  # the same store, for the first rescoring through the mirror
+    shutil.copyfile(path, twin)
+    rescore = run_rescore(path, None)
     durations = _durations(rescore["steps"], rescore["seconds"])
-    for step, seconds in durations.items():
-        print(f"    {step:<20} {seconds:6.1f} s")
+    mirror_root = workdir / "mirror"
+    synced = sync_mirror(twin, mirror_root)
+    through_mirror = run_rescore(twin, mirror_root)
+    twin.unlink()
     sample = max(1, min(args.leads, 20_000))
     loop = baseline(path, sample)
     scaled = loop["seconds_per_touchpoint"] * rescore["touchpoints"]
@@ -270,6 +313,8 @@ def main() -> None:
         "touchpoints": args.touchpoints,
         "obligations": args.obligations,
         "rescore": rescore,
+        "mirror_sync": synced,
+        "rescore_through_mirror": through_mirror,
         "python_baseline": {**loop, "scaled_seconds": scaled, "ratio_to_batch_engagement": scaled / batch_engagement},
         "incremental": live,
         "tick_steady": steady,
@@ -283,6 +328,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        child_rescore(sys.argv[2])
+        child_rescore(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     else:
         main()

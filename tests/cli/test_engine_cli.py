@@ -71,3 +71,12 @@ def test_score_without_all_says_what_to_type(runner: CliRunner) -> None:
     result = runner.invoke(app, ["score"])
     assert result.exit_code == 2
     assert "--all" in result.output
+
+
+def test_mirror_sync_then_score_through_the_mirror(runner: CliRunner, tmp_path: Path) -> None:
+    synced = _json(runner, "mirror", "sync", str(tmp_path / "mirror"))
+    assert synced["new touchpoints"] == 1
+    assert synced["leads (snapshot)"] == 1
+    assert _json(runner, "mirror", "sync", str(tmp_path / "mirror"))["new touchpoints"] == 0
+    scored = _json(runner, "score", "--all", "--at", "2026-03-02T15:00:00Z", "--mirror", str(tmp_path / "mirror"))
+    assert (scored["leads"], scored["touchpoints"], scored["qualified"]) == (1, 1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +30,15 @@ def score(
     at: Annotated[
         str | None, typer.Option("--at", help="Score as of this moment (ISO 8601, UTC unless it says); default now.")
     ] = None,
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            "--mirror",
+            envvar="REVBRIDGE_MIRROR",
+            help="Read the touchpoints from the analytical mirror in this folder (`revbridge mirror sync`), "
+            "copying what is new first: several times faster than reading them from the store.",
+        ),
+    ] = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -47,6 +57,8 @@ def score(
         revbridge score --all
 
         revbridge score --all --at 2026-01-01T00:00:00Z --format json
+
+        revbridge score --all --mirror ./mirror
     """
     if not all_leads:
         raise typer.BadParameter("say --all to rescore every lead", param_hint="--all")
@@ -58,6 +70,10 @@ def score(
     ) as bar:
         task = bar.add_task("scoring", total=None)
         summary = rescore_all(
-            engine, contract=contract, now=now, progress=lambda step: bar.update(task, description=step)
+            engine,
+            contract=contract,
+            now=now,
+            progress=lambda step: bar.update(task, description=step),
+            mirror_root=mirror,
         )
     emit_summary(summary.as_dict(), fmt, title=f"Scores under SLA version {contract.version}")

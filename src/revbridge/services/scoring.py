@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from revbridge.services.fit_columns import rule_mask
 from revbridge.services.lifecycle import Contract, Outcome, persist
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
+from revbridge.store import mirror
 from revbridge.store import score_queries as queries
 from revbridge.store.engine import writing
 from revbridge.store.lifecycle_queries import lead_state_of, read_states
@@ -143,9 +145,17 @@ def _competitor_points(sla: Sla, emails: pa.ChunkedArray) -> np.ndarray[Any, np.
 
 
 def rescore_all(
-    engine: Engine, *, contract: Contract, now: datetime, progress: Progress | None = None
+    engine: Engine,
+    *,
+    contract: Contract,
+    now: datetime,
+    progress: Progress | None = None,
+    mirror_root: Path | None = None,
 ) -> RescoreSummary:
-    """Recompute every lead's scores in one pass, store them with their reasons, qualify who now qualifies."""
+    """Recompute every lead's scores in one pass, store them with their reasons, qualify who now qualifies.
+
+    With ``mirror_root`` the touchpoints are read from the analytical mirror there, brought up to date
+    first (only what is new is copied): reading Parquet is several times faster than reading the store."""
     started = time.perf_counter()
     say = progress or (lambda _step: None)
     sla = contract.sla
@@ -161,7 +171,11 @@ def rescore_all(
     say("reading touchpoints")
     engagement = sla.scoring.engagement
     kinds = sorted(engagement.touchpoints) if engagement is not None else []
-    touchpoints = read_scored_touchpoints(engine, kinds)
+    if mirror_root is not None:
+        mirror.sync(engine, mirror_root, tables=("touchpoints",), snapshots=())
+        touchpoints = mirror.scored_touchpoints(mirror_root, kinds)
+    else:
+        touchpoints = read_scored_touchpoints(engine, kinds)
     summary.touchpoints = touchpoints.num_rows
     say("engagement")
     penalty = _competitor_points(sla, leads.column("email"))

@@ -28,13 +28,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -71,14 +72,22 @@ class SyncResult:
     snapshots: dict[str, int] = field(default_factory=dict)  # table -> rows in its snapshot
 
 
-def sync(engine: Engine, root: Path, *, progress: Progress | None = None) -> SyncResult:
-    """Bring the mirror at ``root`` up to date with the store."""
+def sync(
+    engine: Engine,
+    root: Path,
+    *,
+    tables: Sequence[str] = tuple(APPEND_ONLY),
+    snapshots: Sequence[str] = SNAPSHOT,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Bring the mirror at ``root`` up to date with the store (by default every table; a rescoring asks
+    for the touchpoints alone)."""
     root.mkdir(parents=True, exist_ok=True)
     state = _read_state(root)
     result = SyncResult()
     plan: list[tuple[str, int, int]] = []  # (table, low, high] key ranges to read
     highs: dict[str, int] = {}
-    for table in APPEND_ONLY:
+    for table in tables:
         watermark = int(state.get(table, 0))
         _drop_parts_past(root / table, watermark)
         highs[table] = _highest_key(engine, table)
@@ -87,9 +96,9 @@ def sync(engine: Engine, root: Path, *, progress: Progress | None = None) -> Syn
         ]
         result.appended[table] = 0
     queries: list[Query] = [_range_query(engine, table, low, high) for table, low, high in plan]
-    queries += [(f"SELECT * FROM {table}", ()) for table in SNAPSHOT]
-    tables = read_arrow_each(engine, queries)  # one connection (one child process on SQLite) for all
-    for (table, low, high), rows in zip(plan, tables, strict=False):
+    queries += [(f"SELECT * FROM {table}", ()) for table in snapshots]
+    read = read_arrow_each(engine, queries)  # one connection (one child process on SQLite) for all
+    for (table, low, high), rows in zip(plan, read, strict=False):
         rows = conform(rows, table)
         _write_parts(root / table, rows, APPEND_ONLY[table], low + 1, high)
         result.appended[table] += rows.num_rows
@@ -98,7 +107,7 @@ def sync(engine: Engine, root: Path, *, progress: Progress | None = None) -> Syn
         if high == highs[table]:  # the table's last range is written: move its watermark
             state[table] = high
             _write_state(root, state)
-    for table, rows in zip(SNAPSHOT, tables, strict=False):
+    for table, rows in zip(snapshots, read, strict=False):
         snapshot = conform(rows, table)
         _replace(root / f"{table}.parquet", snapshot)
         result.snapshots[table] = snapshot.num_rows
@@ -191,6 +200,36 @@ def _drop_parts_past(folder: Path, watermark: int) -> None:
         match = _PART.search(path.name)
         if match and int(match.group(1)) > watermark:
             path.unlink()
+
+
+def scored_touchpoints(root: Path, kinds: Sequence[str]) -> pa.Table:
+    """(lead_id, kind, seconds since the epoch) of every mirrored touchpoint of the given types, ``kind``
+    being the type's index in ``kinds``: what a rescoring reads (``store.score_batches`` reads the same
+    from the store)."""
+    files = [str(p) for p in parts(root, "touchpoints")]
+    empty = pa.table(
+        {"lead_id": pa.array([], pa.int64()), "kind": pa.array([], pa.int64()), "seconds": pa.array([], pa.float64())}
+    )
+    if not files or not kinds:
+        return empty
+    dataset = ds.dataset(files, format=ds.ParquetFileFormat(read_options={"dictionary_columns": ["type"]}))
+    rows = dataset.to_table(
+        columns=["lead_id", "type", "occurred_at"], filter=ds.field("type").isin(list(kinds)), use_threads=True
+    )
+    if rows.num_rows == 0:
+        return empty
+    rows = rows.unify_dictionaries()  # one dictionary for every chunk: each type is looked up once
+    chunks = rows.column("type").chunks
+    mapping = pc.index_in(chunks[0].dictionary, value_set=pa.array(list(kinds)))
+    codes = pa.chunked_array([pc.take(mapping, chunk.indices) for chunk in chunks], mapping.type)
+    micros = pc.cast(pc.cast(rows.column("occurred_at"), pa.timestamp("us")), pa.int64())
+    return pa.table(
+        {
+            "lead_id": rows.column("lead_id"),
+            "kind": pc.cast(codes, pa.int64()),
+            "seconds": pc.divide(pc.cast(micros, pa.float64()), 1e6),
+        }
+    )
 
 
 def parts(root: Path, table: str) -> Iterator[Path]:
