@@ -199,6 +199,7 @@ def test_a_sales_manager_settles_a_dispute_once_and_the_lead_stays_where_it_is(e
 
     assert entry.dispute is not None
     assert entry.dispute.outcome == "overturned"
+    assert (entry.dispute.resolved_by, entry.dispute.resolved_at) == (MIA, MONDAY + 3 * HOUR)
     with engine.connect() as conn:
         assert conn.execute(sa.select(LeadRow.stage).where(LeadRow.id == 1)).scalar_one() == "nurture"
 

@@ -380,6 +380,8 @@ def _print_feedback(entry: FeedbackEntry, fmt: OutputFormat, what: str) -> None:
         "disputed_at": entry.dispute.at if entry.dispute else None,
         "dispute_note": entry.dispute.note if entry.dispute else None,
         "outcome": entry.dispute.outcome if entry.dispute else None,
+        "resolved_by": entry.dispute.resolved_by if entry.dispute else None,
+        "resolved_at": entry.dispute.resolved_at if entry.dispute else None,
     }
     emit_summary(data, fmt, title=f"Feedback {entry.id} {what}")
 
@@ -487,7 +489,9 @@ def _feedback(story: LeadStory) -> Table:
         dispute = ""
         if f.dispute is not None:
             outcome = f.dispute.outcome or "open"
-            dispute = f"{outcome}: {f.dispute.by or ''} on {_when(f.dispute.at)}: {f.dispute.note or ''}"
+            dispute = f"disputed by {f.dispute.by or ''} on {_when(f.dispute.at)}: {f.dispute.note or ''}; {outcome}"
+            if f.dispute.resolved_at is not None:
+                dispute += f" by {f.dispute.resolved_by or ''} on {_when(f.dispute.resolved_at)}"
         rating = str(f.rating) if f.rating is not None else ""
         table.add_row(str(f.id), _when(f.at), f.verdict, f.reason or "", rating, f.by or "", f.note or "", dispute)
     return table

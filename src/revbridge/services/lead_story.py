@@ -116,6 +116,8 @@ class Dispute:
     by: str | None
     at: datetime
     outcome: str | None  # upheld | overturned | None while open
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +227,14 @@ def score_lines(reasons: list[Any] | None) -> tuple[ScoreLine, ...]:
 def feedback_entry(row: Any) -> FeedbackEntry:
     dispute = None
     if row.disputed_at is not None:
-        dispute = Dispute(row.dispute_note, row.disputed_by_email, row.disputed_at, row.dispute_outcome)
+        dispute = Dispute(
+            row.dispute_note,
+            row.disputed_by_email,
+            row.disputed_at,
+            row.dispute_outcome,
+            row.resolved_by_email,
+            row.dispute_resolved_at,
+        )
     return FeedbackEntry(
         row.id, row.lead_id, row.verdict, row.reason, row.rating, row.note, row.by, row.at, row.sla_version, dispute
     )

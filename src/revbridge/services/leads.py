@@ -298,16 +298,15 @@ def resolve_dispute(engine: Engine, feedback_id: int, by_email: str, outcome: st
     """A sales manager (title ``sales_manager``) or an admin records a dispute's outcome, ``upheld`` or
     ``overturned``, once.
 
-    Only the outcome is recorded. An overturned rejection does not move the lead back to MQL or reopen
-    its accept clock: the rejection happened and stays in the record, and what to do about the lead is
-    a person's call (the outcome shows in the feedback numbers both teams read). The feedback table has
-    no column for who resolved a dispute or when, so ``by_email`` and ``at`` are checked, not stored.
+    The outcome is recorded with who settled it and when. An overturned rejection does not move the lead
+    back to MQL or reopen its accept clock: the rejection happened and stays in the record, and what to do
+    about the lead is a person's call (the outcome shows in the feedback numbers both teams read).
     """
     _require_aware(at)
     with writing(engine).begin() as conn:
         actor = _actor(conn, by_email)
         checked = check_resolution(actor, _feedback_state(conn, feedback_id), outcome)
-        if not q.record_dispute_outcome(conn, feedback_id, checked):
+        if not q.record_dispute_outcome(conn, feedback_id, checked, user_id=actor.id, at=at):
             raise NotPermitted(f"the dispute of feedback {feedback_id} was resolved by someone else a moment ago")
         return _entry(conn, feedback_id)
 

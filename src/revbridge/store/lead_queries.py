@@ -160,16 +160,23 @@ def obligations_of(conn: Connection, lead_id: int) -> list[Row]:
 
 
 def _feedback_query() -> sa.Select[Any]:
-    judge, disputer = aliased(UserRow), aliased(UserRow)
+    judge, disputer, resolver = aliased(UserRow), aliased(UserRow), aliased(UserRow)
     return (
-        sa.select(FeedbackRow.__table__, judge.email.label("by"), disputer.email.label("disputed_by_email"))
+        sa.select(
+            FeedbackRow.__table__,
+            judge.email.label("by"),
+            disputer.email.label("disputed_by_email"),
+            resolver.email.label("resolved_by_email"),
+        )
         .outerjoin(judge, judge.id == FeedbackRow.user_id)
         .outerjoin(disputer, disputer.id == FeedbackRow.disputed_by)
+        .outerjoin(resolver, resolver.id == FeedbackRow.dispute_resolved_by)
     )
 
 
 def feedback_of(conn: Connection, lead_id: int) -> list[Row]:
-    """The lead's verdicts, oldest first, with who gave (``by``) and who disputed (``disputed_by_email``)."""
+    """The lead's verdicts, oldest first, with who gave (``by``), who disputed (``disputed_by_email``) and who
+    settled the dispute (``resolved_by_email``)."""
     query = _feedback_query().where(FeedbackRow.lead_id == lead_id).order_by(FeedbackRow.at, FeedbackRow.id)
     return list(conn.execute(query))
 
@@ -196,13 +203,13 @@ def record_dispute(conn: Connection, feedback_id: int, *, user_id: int, note: st
     return conn.execute(query).rowcount == 1
 
 
-def record_dispute_outcome(conn: Connection, feedback_id: int, outcome: str) -> bool:
-    """Store the outcome of an open dispute; False if it was resolved meanwhile."""
+def record_dispute_outcome(conn: Connection, feedback_id: int, outcome: str, *, user_id: int, at: datetime) -> bool:
+    """Store the outcome of an open dispute, who settled it and when; False if it was resolved meanwhile."""
     query = (
         sa.update(FeedbackRow)
         .where(
             FeedbackRow.id == feedback_id, FeedbackRow.disputed_at.is_not(None), FeedbackRow.dispute_outcome.is_(None)
         )
-        .values(dispute_outcome=outcome)
+        .values(dispute_outcome=outcome, dispute_resolved_by=user_id, dispute_resolved_at=at)
     )
     return conn.execute(query).rowcount == 1

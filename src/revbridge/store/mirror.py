@@ -45,21 +45,9 @@ from revbridge.store.tables import UtcDateTime, metadata
 
 # table -> the time column that partitions it by month
 APPEND_ONLY = {"touchpoints": "occurred_at", "activities": "occurred_at", "stage_transitions": "at"}
-SNAPSHOT = (
-    "teams",
-    "users",
-    "quotas",
-    "accounts",
-    "campaigns",
-    "campaign_spend",
-    "leads",
-    "opportunities",
-    "opportunity_contacts",
-    "sla_versions",
-    "obligations",
-    "feedback",
-    "goals",
-)
+# Operational tables of no use to analytics; every other table is snapshotted, new ones included.
+NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots"})
+SNAPSHOT = tuple(t.name for t in metadata.sorted_tables if t.name not in APPEND_ONLY and t.name not in NOT_MIRRORED)
 CHUNK_KEYS = 2_000_000  # keys read at a time: bounds memory whatever the table's size
 _PART = re.compile(r"part-(\d+)-(\d+)\.parquet$")
 

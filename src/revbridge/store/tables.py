@@ -328,6 +328,8 @@ class FeedbackRow(Base):
     disputed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     disputed_at: Mapped[datetime | None]
     dispute_outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    dispute_resolved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    dispute_resolved_at: Mapped[datetime | None]
 
 
 class GoalRow(Base):
