@@ -127,3 +127,16 @@ def test_on_postgres_rows_of_a_transaction_still_open_are_not_skipped(pg_engine:
         open_tx.commit()
     worker.join(30)
     assert _mirrored(root) == sorted([*(f"e{i}" for i in range(8)), "slow"])
+
+
+def test_a_large_delta_is_read_in_chunks_each_row_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL an imported batch shares one arrival number, so chunks are cut by counted rows."""
+    monkeypatch.setattr(mirror, "CHUNK_ROWS", 7)
+    for n in range(3):
+        run_import(engine, "csv", _events(tmp_path / f"f{n}.csv", range(n * 10, n * 10 + 10)), mapping=MAPPING)
+    root = tmp_path / "mirror"
+    assert mirror.sync(engine, root).appended["touchpoints"] == 30
+    assert _mirrored(root) == sorted(f"e{i}" for i in range(30))
+    assert len(list(mirror.parts(root, "touchpoints"))) >= 3

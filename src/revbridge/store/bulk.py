@@ -116,6 +116,10 @@ def _sqlite_insert(conn: Connection, table: str, rows: pa.Table, conflict: Seque
     return int(raw.total_changes - before)
 
 
+# The sequence that numbers each event table's rows in the order they arrive (migration 0003).
+ARRIVAL_SEQUENCES = {"touchpoints": "touchpoints_seq_seq", "activities": "activities_seq_seq"}
+
+
 def _postgres_copy(conn: Connection, table: str, rows: pa.Table, conflict: Sequence[str]) -> int:
     """COPY straight into the table; if a key is already there, into a staging table and then insert
     the rows whose key is new.
@@ -128,11 +132,20 @@ def _postgres_copy(conn: Connection, table: str, rows: pa.Table, conflict: Seque
     """
     raw = conn.connection.driver_connection
     assert raw is not None
+    cursor = raw.cursor()
+    if table in ARRIVAL_SEQUENCES:
+        # One number for the whole batch: the mirror's sync needs only the order batches arrived in, and a
+        # sequence's default drawn row by row cost PostgreSQL a sixth of its COPY rate. The table's insert
+        # lock is taken before the number is drawn, as an INSERT would: a sync (which takes SHARE) then
+        # either waits for this batch to commit or reads its high mark before the number exists.
+        cursor.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+        number = cursor.execute(f"SELECT nextval('{ARRIVAL_SEQUENCES[table]}')").fetchone()
+        assert number is not None
+        rows = rows.append_column("seq", pa.repeat(pa.scalar(int(number[0]), pa.int64()), rows.num_rows))
     names = rows.column_names
     cols = ", ".join(names)
     buffer = io.BytesIO()
     pcsv.write_csv(rows, buffer, pcsv.WriteOptions(include_header=False))
-    cursor = raw.cursor()
     cursor.execute("SET LOCAL TIME ZONE 'UTC'")
     cursor.execute("SAVEPOINT revbridge_bulk")
     try:

@@ -8,11 +8,12 @@ Layout under the mirror's folder::
     leads.parquet, obligations.parquet, …        a snapshot of each other table, replaced whole
 
 The append-only tables are exported incrementally: each sync reads only the rows past the table's
-watermark (SQLite's ``rowid``; on PostgreSQL the ``seq`` column its migration fills from a sequence, or the
-id), writes them partitioned by the month of their time column, and then moves the watermark. A part file
-is named by the key range it holds, so a sync that was killed after writing files but before moving the
-watermark leaves files past it; the next sync deletes those first and writes the range again, and every
-row ends up in the mirror exactly once.
+watermark (SQLite's ``rowid``; on PostgreSQL the ``seq`` column, one number per imported batch or per
+row added alone, drawn from a sequence; the id for stage transitions), writes them partitioned by the
+month of their time column, and then moves the watermark. A part file is named by the key range it
+holds, so a sync that was killed after writing files but before moving the watermark leaves files past
+it; the next sync deletes those first and writes the range again, and every row ends up in the mirror
+exactly once.
 
 On PostgreSQL a row with a lower key can commit after one with a higher key. So the sync reads the
 highest key under ``LOCK TABLE … IN SHARE MODE``, which waits for the transactions inserting at that
@@ -48,7 +49,7 @@ APPEND_ONLY = {"touchpoints": "occurred_at", "activities": "occurred_at", "stage
 # Operational tables of no use to analytics; every other table is snapshotted, new ones included.
 NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots"})
 SNAPSHOT = tuple(t.name for t in metadata.sorted_tables if t.name not in APPEND_ONLY and t.name not in NOT_MIRRORED)
-CHUNK_KEYS = 2_000_000  # keys read at a time: bounds memory whatever the table's size
+CHUNK_ROWS = 2_000_000  # rows read at a time, about: bounds memory whatever the table's size
 _PART = re.compile(r"part-(\d+)-(\d+)\.parquet$")
 
 Progress = Callable[[str, int], None]  # (table, rows written so far)
@@ -79,9 +80,7 @@ def sync(
         watermark = int(state.get(table, 0))
         _drop_parts_past(root / table, watermark)
         highs[table] = _highest_key(engine, table)
-        plan += [
-            (table, low, min(low + CHUNK_KEYS, highs[table])) for low in range(watermark, highs[table], CHUNK_KEYS)
-        ]
+        plan += [(table, low, high) for low, high in _ranges(engine, table, watermark, highs[table])]
         result.appended[table] = 0
     queries: list[Query] = [_range_query(engine, table, low, high) for table, low, high in plan]
     queries += [(f"SELECT * FROM {table}", ()) for table in snapshots]
@@ -115,6 +114,32 @@ def _highest_key(engine: Engine, table: str) -> int:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"LOCK TABLE {table} IN SHARE MODE")
         return int(conn.exec_driver_sql(f"SELECT coalesce(max({key}), 0) FROM {table}").scalar_one())
+
+
+def _ranges(engine: Engine, table: str, watermark: int, high: int) -> list[tuple[int, int]]:
+    """(low, high] key ranges of about ``CHUNK_ROWS`` rows each, from the watermark to ``high``.
+
+    SQLite's rowids are dense, so ranges of keys are ranges of rows. On PostgreSQL every row of an
+    imported batch shares one number, so the rows per number are counted first."""
+    if engine.dialect.name == "sqlite" or table == "stage_transitions":
+        return [(low, min(low + CHUNK_ROWS, high)) for low in range(watermark, high, CHUNK_ROWS)]
+    key = key_column(engine.dialect.name, table)
+    with engine.connect() as conn:
+        counts = conn.exec_driver_sql(
+            f"SELECT {key}, count(*) FROM {table} WHERE {key} > %(low)s AND {key} <= %(high)s "
+            f"GROUP BY {key} ORDER BY {key}",
+            {"low": watermark, "high": high},
+        ).all()
+    ranges: list[tuple[int, int]] = []
+    low, rows = watermark, 0
+    for number, count in counts:
+        rows += int(count)
+        if rows >= CHUNK_ROWS:
+            ranges.append((low, int(number)))
+            low, rows = int(number), 0
+    if low < high:
+        ranges.append((low, high))
+    return ranges
 
 
 def _range_query(engine: Engine, table: str, low: int, high: int) -> tuple[str, tuple[int, int]]:
