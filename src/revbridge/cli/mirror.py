@@ -27,14 +27,15 @@ def sync(
     The event tables (touchpoints, activities, stage transitions) are appended: only rows added since
     the last sync are read, and written as Parquet partitioned by month. The other tables are written
     whole each time (they are small next to the events). Safe to interrupt: the next sync removes what
-    the interrupted one left half done and carries on, and every row ends up in the mirror once.
-    `revbridge worker` can run it on a schedule.
+    the interrupted one left half done and carries on, and every row ends up in the mirror once. Run it
+    from a scheduler (cron, a systemd timer); `revbridge score --all --mirror PATH` syncs the touchpoints
+    itself before it reads them.
 
     Examples:
 
         revbridge mirror sync ./mirror
 
-        REVBRIDGE_ANALYTICS=duckdb:./mirror revbridge funnel
+        revbridge score --all --mirror ./mirror
     """
     engine = bootstrap.engine(database)
     with Progress(
