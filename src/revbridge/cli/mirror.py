@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, err_console, handles_errors
-from revbridge.store import mirror
+from revbridge.services.mirror import sync_mirror
 
 app = typer.Typer(help="The analytical mirror: the store as Parquet files, for DuckDB or Spark.", no_args_is_help=True)
 
@@ -42,9 +42,7 @@ def sync(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True
     ) as bar:
         task = bar.add_task("syncing", total=None)
-        result = mirror.sync(
+        summary = sync_mirror(
             engine, path, progress=lambda table, rows: bar.update(task, description=f"{table}: {rows:,} rows")
         )
-    summary = {f"new {table}": rows for table, rows in result.appended.items()}
-    summary.update({f"{table} (snapshot)": rows for table, rows in result.snapshots.items()})
     emit_summary(summary, fmt, title=f"Mirror at {path}")
