@@ -49,3 +49,22 @@ def test_parameters_are_bound(engine: Engine) -> None:
     mark = "?" if engine.dialect.name == "sqlite" else "$1"
     rows = read_arrow(engine, f"SELECT name FROM teams WHERE id > {mark} ORDER BY id", (1,))
     assert rows.column("name").to_pylist() == ["b", "c"]
+
+
+def test_a_column_empty_for_its_first_thousand_rows_is_still_read_as_text(engine: Engine) -> None:
+    """SQLite's driver guesses a column's type from the first batch; one batch holds the whole result."""
+    rows = [{"s": "t", "e": str(i), "m": f"p{i}@x.com", "i": None} for i in range(1500)]
+    rows.append({"s": "t", "e": "last", "m": "last@x.com", "i": "software"})
+    with writing(engine).begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO leads (source, external_id, email, industry, stage, fit_score, engagement_score, "
+                "recycle_count, flags, properties, created_at, updated_at, version, engagement_state, score, "
+                "score_reasons) VALUES (:s, :e, :m, :i, 'lead', 0, 0, 0, '{}', '{}', '2026-01-01', '2026-01-01', "
+                "1, '{}', 0, '[]')"
+            ),
+            rows,
+        )
+    table = read_arrow(engine, "SELECT industry FROM leads ORDER BY id")
+    assert table.column("industry").to_pylist()[-1] == "software"
+    assert table.column("industry").null_count == 1500

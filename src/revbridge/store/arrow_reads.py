@@ -28,11 +28,12 @@ _CHILD = """
 import json, sys
 import adbc_driver_sqlite.dbapi as adbc
 import pyarrow as pa
-database, queries = json.loads(sys.stdin.readline())
+database, batch_rows, queries = json.loads(sys.stdin.readline())
 conn = adbc.connect(database)
 try:
     for sql, parameters in queries:
         cursor = conn.cursor()
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
         cursor.execute(sql, tuple(parameters) or None)
         reader = cursor.fetch_record_batch()
         with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
@@ -46,20 +47,30 @@ finally:
 
 Query = tuple[str, tuple[Any, ...]]
 
+# The SQLite driver infers each column's type from the first batch of rows: a column that is empty in
+# the first 1,024 rows (its default) and text later fails the read ("expected INT64 but got STRING"),
+# and one that mixes storage classes is read as text only if the batch shows it. So by default one
+# batch holds the whole result. A read of columns that are never empty and of one type (a rescoring's
+# touchpoints) may stream in small batches instead, to keep the reading process small.
+WHOLE_RESULT = 1 << 30
+STREAMED = 1 << 16
+
 
 class ArrowReadFailed(RuntimeError):
     """The child process that reads SQLite failed; the message carries its error."""
 
 
-def read_arrow(engine: Engine, sql: str, parameters: tuple[Any, ...] = ()) -> pa.Table:
+def read_arrow(
+    engine: Engine, sql: str, parameters: tuple[Any, ...] = (), *, batch_rows: int = WHOLE_RESULT
+) -> pa.Table:
     """The result of ``sql`` (written for the engine's dialect) as an Arrow table."""
-    return next(read_arrow_each(engine, [(sql, parameters)]))
+    return next(read_arrow_each(engine, [(sql, parameters)], batch_rows=batch_rows))
 
 
-def read_arrow_each(engine: Engine, queries: Sequence[Query]) -> Iterator[pa.Table]:
+def read_arrow_each(engine: Engine, queries: Sequence[Query], *, batch_rows: int = WHOLE_RESULT) -> Iterator[pa.Table]:
     """The result of each query in turn, read over one connection (on SQLite, one child process)."""
     if engine.dialect.name == "sqlite":
-        yield from _read_sqlite(engine.url.database or ":memory:", queries)
+        yield from _read_sqlite(engine.url.database or ":memory:", queries, batch_rows)
         return
     import adbc_driver_postgresql.dbapi as postgres_adbc
 
@@ -75,7 +86,7 @@ def read_arrow_each(engine: Engine, queries: Sequence[Query]) -> Iterator[pa.Tab
         conn.close()
 
 
-def _read_sqlite(database: str, queries: Sequence[Query]) -> Iterator[pa.Table]:
+def _read_sqlite(database: str, queries: Sequence[Query], batch_rows: int) -> Iterator[pa.Table]:
     if database == ":memory:":
         raise ValueError("an in-memory SQLite database cannot be read from another process")
     with subprocess.Popen(
@@ -87,7 +98,8 @@ def _read_sqlite(database: str, queries: Sequence[Query]) -> Iterator[pa.Table]:
         assert child.stdin is not None
         assert child.stdout is not None
         assert child.stderr is not None
-        child.stdin.write((json.dumps([database, [[sql, list(p)] for sql, p in queries]]) + "\n").encode())
+        request = [database, batch_rows, [[sql, list(p)] for sql, p in queries]]
+        child.stdin.write((json.dumps(request) + "\n").encode())
         child.stdin.close()
         for _ in queries:
             try:

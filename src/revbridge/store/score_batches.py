@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from sqlalchemy.engine import Engine
 
-from revbridge.store.arrow_reads import read_arrow
+from revbridge.store.arrow_reads import STREAMED, read_arrow
 from revbridge.store.engine import writing
 
 SCORE_COLUMNS = ("fit_score", "engagement_score", "score", "score_reasons", "engagement_state")
@@ -67,6 +67,7 @@ def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
     return read_arrow(
         engine,
         f"SELECT lead_id, {code} AS kind, {seconds} AS seconds FROM touchpoints WHERE type IN ({', '.join(quoted)})",
+        batch_rows=STREAMED,  # three numbers, never empty: small batches keep the reader small
     )
 
 
