@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,8 +18,11 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.simulation import build_world
 from revbridge.domain.sla import load_sla
+from revbridge.services.clocks import contract_at
 from revbridge.services.demo import TABLES, DemoIncomplete, packaged_sla_text, run_demo
+from revbridge.services.scoring import rescore_all
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
+from revbridge.store import mirror
 from revbridge.store.tables import (
     FeedbackRow,
     LeadRow,
@@ -234,3 +238,17 @@ def test_in_the_live_weeks_the_engine_makes_mqls_and_reps_work_them_to_the_sla(e
     assert len(outbox) == live.notifications
     assert {"mql_assigned", "deadline_breached", "escalated"} <= set(outbox)
     assert away == 0  # who was away on which day is put back afterwards
+
+
+def test_the_mirror_holds_every_row_of_the_demo_and_rescoring_through_it_agrees(engine: Engine, tmp_path: Path) -> None:
+    """Real-shaped data (sparse columns, every table filled) through the mirror and back."""
+    summary = run_demo(engine, leads=300, seed=5, now=NOW)
+    root = tmp_path / "mirror"
+    result = mirror.sync(engine, root)
+    assert result.appended["touchpoints"] == summary.tables["touchpoints"]
+    assert result.appended["stage_transitions"] == summary.tables["stage_transitions"]
+    assert result.snapshots["leads"] == summary.tables["leads"]
+    assert result.snapshots["feedback"] == summary.tables["feedback"]
+    contract = contract_at(engine, NOW)
+    through_mirror = rescore_all(engine, contract=contract, now=NOW, mirror_root=root)
+    assert through_mirror.touchpoints > 0
