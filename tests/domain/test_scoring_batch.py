@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -13,7 +14,13 @@ from hypothesis import strategies as st
 
 from revbridge.domain.conditions import parse_condition
 from revbridge.domain.scoring import EngagementState, engagement_from_touchpoints
-from revbridge.domain.scoring_batch import BatchEngagement, _engagement_in_order, batch_engagement, condition_mask
+from revbridge.domain.scoring_batch import (
+    BatchEngagement,
+    _engagement_in_order,
+    batch_engagement,
+    batch_engagement_in_parts,
+    condition_mask,
+)
 from revbridge.domain.sla import Sla, load_sla
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
@@ -138,3 +145,26 @@ def test_ids_far_apart_take_the_sorting_path_and_give_the_same() -> None:
     near = batch_engagement(engagement, KINDS, np.where(lead == 5, 1, 2), kind, seconds, now)
     assert np.allclose(batch.value, near.value, rtol=1e-12)
     assert batch.window.tolist() == near.window.tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 40), st.integers(0, len(KINDS) - 1), st.integers(0, 60 * 24 * 60)), max_size=120),
+    st.integers(1, 8),
+)
+def test_in_parts_the_result_is_exactly_one_pass_s(rows: list[tuple[int, int, int]], part_leads: int) -> None:
+    """Split by ranges of lead ids (tiny ranges here, so that most examples make several parts) and run on a
+    thread pool: every field equal to the single pass, in the same order."""
+    engagement = _sla().scoring.engagement
+    assert engagement is not None
+    lead = np.array([r[0] for r in rows], dtype=np.int64)
+    kind = np.array([r[1] for r in rows], dtype=np.int64)
+    seconds = np.array([(T0 + timedelta(minutes=r[2])).timestamp() for r in rows], dtype=np.float64)
+    now = (T0 + timedelta(days=61)).timestamp()
+    whole = batch_engagement(engagement, KINDS, lead, kind, seconds, now)
+    with ThreadPoolExecutor(2) as pool:
+        parts = batch_engagement_in_parts(
+            engagement, KINDS, lead, kind, seconds, now, map_parts=pool.map, part_leads=part_leads, min_rows=1
+        )
+    for name in ("lead", "kind", "value", "count", "window", "earned_in_window"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name

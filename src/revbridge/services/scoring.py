@@ -10,8 +10,10 @@ scores, their reasons and the engagement state back in bulk (their JSON built by
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
 from revbridge.domain.scoring import EngagementState, Score, ScoreReason, combined_score, engagement_score
-from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement, condition_mask
+from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
 from revbridge.services.fit_columns import rule_mask
@@ -38,6 +40,7 @@ from revbridge.store.lifecycle_queries import lead_state_of, read_states
 from revbridge.store.score_batches import read_leads_for_scoring, read_scored_touchpoints
 
 Progress = Callable[[str], None]
+ENGAGEMENT_THREADS = max(1, min(4, os.cpu_count() or 1))  # numpy lets go of the interpreter lock
 QUALIFY_CHUNK = 500  # hand-offs per transaction: one commit for many, without holding the write lock long
 
 
@@ -190,7 +193,10 @@ def rescore_all(
         touchpoints = touchpoints.drop_columns(["kind"])
         seconds = touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         del touchpoints
-        batch = batch_engagement(engagement, kinds, lead, code, seconds, now.timestamp())
+        with ThreadPoolExecutor(max_workers=ENGAGEMENT_THREADS, thread_name_prefix="revbridge-engagement") as pool:
+            batch = batch_engagement_in_parts(
+                engagement, kinds, lead, code, seconds, now.timestamp(), map_parts=pool.map
+            )
         del lead, code, seconds
         engaged += batch.totals(ids)
     predicted = pc.fill_null(pc.cast(leads.column("predicted"), pa.float64()), float("nan")).to_numpy(
