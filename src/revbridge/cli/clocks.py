@@ -29,8 +29,12 @@ def tick(
     obligation is locked by the tick that handles it (SKIP LOCKED). Run it every minute from cron, or run
     `revbridge worker`, which does it in a loop.
 
+    Each breach tells the owner's channel and the escalation target. When more than five of one rep's
+    deadlines breach in one tick (the worker was down, a rep is away without cover), they go out as one
+    digest that counts them and lists the earliest, instead of two messages a lead.
+
     Counts printed: due (claimed by this tick), breached, escalated, notifications written, failed (left
-    for the next tick; the log says why).
+    for the next tick; the log says why), routed (MQLs nobody could take earlier, handed out now).
     """
     counts = run_tick(bootstrap.engine(database), now=moment(at), limit=limit)
     emit_summary(counts.as_dict(), fmt, title="SLA clocks")
