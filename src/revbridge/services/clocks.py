@@ -22,8 +22,8 @@ from revbridge.services.breaches import breach_batch
 from revbridge.services.lifecycle import Contract, Outcome, persist, read_state
 from revbridge.services.people import People
 from revbridge.services.sla_versions import NoSlaInForce, current_sla
+from revbridge.store import clock_queries as queries
 from revbridge.store.engine import writing
-from revbridge.store.tables import LeadRow, ObligationRow
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def tick(
     while limit is None or counts.due < limit:
         size = batch if limit is None else min(batch, limit - counts.due)
         with writing(engine).begin() as conn:
-            claimed = _claim(conn, now, size)
+            claimed = queries.claim_due(conn, now, size)
             if claimed:
                 people = people or People.load(conn)
                 if not _handle_batch(conn, claimed, contract, now, counts, people):
@@ -73,15 +73,7 @@ def tick(
 def _route_waiting(conn: Connection, contract: Contract, now: datetime, counts: TickCounts, limit: int = 1000) -> None:
     """MQLs that found nobody when they qualified (everyone away or full) get an owner as soon as one can
     take them; the wait shows as routing delay in speed-to-lead."""
-    query = (
-        sa.select(LeadRow.id)
-        .where(LeadRow.stage == MQL, LeadRow.owner_id.is_(None))
-        .order_by(LeadRow.stage_changed_at, LeadRow.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    waiting = list(conn.execute(query).scalars())
+    waiting = queries.claim_unrouted(conn, MQL, limit)
     if not waiting:
         return
     people = People.load(conn)
@@ -90,25 +82,9 @@ def _route_waiting(conn: Connection, contract: Contract, now: datetime, counts: 
         outcome = persist(conn, state, Decision(route=True), contract, at=now, people=people)
         if outcome.owner_id is None:
             break  # nobody can take a lead now: the rest wait for the next tick
-        conn.execute(
-            sa.update(ObligationRow)
-            .where(ObligationRow.lead_id == lead_id, ObligationRow.status == "open", ObligationRow.owner_id.is_(None))
-            .values(owner_id=outcome.owner_id)
-        )
+        queries.give_open_clocks_to(conn, lead_id, outcome.owner_id)
         counts.routed += 1
         counts.notifications += outcome.notifications
-
-
-def _claim(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:
-    query = (
-        sa.select(ObligationRow.id, ObligationRow.lead_id)
-        .where(ObligationRow.status == "open", ObligationRow.due_at <= now)
-        .order_by(ObligationRow.due_at, ObligationRow.id)
-        .limit(size)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return [(r.id, r.lead_id) for r in conn.execute(query)]
 
 
 def _handle_batch(

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
 from revbridge.domain.sla import Routing
-from revbridge.store.tables import LeadRow, TeamRow, UserRow, table_of
+from revbridge.store import clock_queries as queries
 
 OPEN_STAGES = ("mql", "sal")  # a rep's open leads: handed over and not yet qualified or returned
 
@@ -41,20 +40,10 @@ class People:
 
     @classmethod
     def load(cls, conn: Connection) -> People:
-        open_leads = conn.execute(
-            sa.select(LeadRow.owner_id, sa.func.count())
-            .where(LeadRow.stage.in_(OPEN_STAGES), LeadRow.owner_id.is_not(None))
-            .group_by(LeadRow.owner_id)
-        )
-        counts: dict[int, int] = {int(owner): int(n) for owner, n in open_leads if owner is not None}
+        counts = queries.open_leads_by_owner(conn, OPEN_STAGES)
         people: dict[int, Person] = {}
         reps: dict[int, Rep] = {}
-        users = table_of(UserRow)
-        rows = conn.execute(
-            sa.select(users, TeamRow.name.label("team_name"))
-            .outerjoin(TeamRow, TeamRow.id == users.c.team_id)
-            .order_by(users.c.id)
-        )
+        rows = queries.users_with_teams(conn)
         for row in rows:
             user = row
             people[user.id] = Person(user.id, user.email, user.name, user.title, user.manager_id, user.active)
