@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain import notifications as notify
@@ -25,9 +23,8 @@ from revbridge.domain.routing import RoutingDecision
 from revbridge.services.lifecycle import Contract
 from revbridge.services.people import People
 from revbridge.store import breach_writes as writes
-from revbridge.store import repositories as repo
+from revbridge.store import outbox
 from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
-from revbridge.store.tables import OutboxRow, table_of
 
 
 @dataclass
@@ -69,7 +66,7 @@ def breach_batch(
     notifications = _notifications(conn, decided, routings, people)
     result.breached = len(decided)
     result.escalated = sum(1 for _, d in decided if d.escalate is not None)
-    result.notifications = _enqueue_all(conn, notifications, now)
+    result.notifications = outbox.enqueue_all(conn, notifications, now)
     return result
 
 
@@ -169,31 +166,3 @@ def _notifications(
             out.append(notify.deadline_breached(b.obligation_id, b.kind, b.lead_id, b.lead_name, owner, b.due_at))
             out.append(notify.escalated(b.obligation_id, b.kind, b.lead_id, b.lead_name, target, b.reassigned_to))
     return out
-
-
-def _enqueue_all(conn: Connection, notifications: Sequence[Notification], now: datetime) -> int:
-    """Insert the notifications whose key is new; returns how many."""
-    if not notifications:
-        return 0
-    table = table_of(OutboxRow)
-    keys = [n.key for n in notifications]
-    known: set[str] = set()
-    for part in repo.chunks(keys, 500):
-        known.update(
-            conn.execute(sa.select(table.c.idempotency_key).where(table.c.idempotency_key.in_(part))).scalars()
-        )
-    rows: list[dict[str, Any]] = [
-        {
-            "kind": n.kind,
-            "idempotency_key": n.key,
-            "payload": n.payload,
-            "created_at": now,
-            "next_attempt_at": now,
-            "attempts": 0,
-        }
-        for n in notifications
-        if n.key not in known
-    ]
-    if rows:
-        conn.execute(repo.insert_ignoring_conflicts(conn, table), rows)
-    return len(rows)

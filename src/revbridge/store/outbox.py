@@ -12,6 +12,7 @@ A row given up on stays in the table, undelivered, with ``next_attempt_at`` at :
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain.notifications import Notification
-from revbridge.store.repositories import insert_ignoring_conflicts
+from revbridge.store.repositories import chunks, insert_ignoring_conflicts
 from revbridge.store.tables import OutboxRow, table_of
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -53,6 +54,33 @@ def enqueue(conn: Connection, notification: Notification, now: datetime) -> bool
     table = table_of(OutboxRow)
     inserted = conn.execute(insert_ignoring_conflicts(conn, table).returning(table.c.id), values).first()
     return inserted is not None  # rowcount is -1 on PostgreSQL once RETURNING is involved
+
+
+def enqueue_all(conn: Connection, notifications: Sequence[Notification], now: datetime) -> int:
+    """Add the notifications whose key is not stored yet, in the caller's transaction; returns how many."""
+    if not notifications:
+        return 0
+    table = table_of(OutboxRow)
+    known: set[str] = set()
+    for part in chunks([n.key for n in notifications], 500):
+        known.update(
+            conn.execute(sa.select(table.c.idempotency_key).where(table.c.idempotency_key.in_(part))).scalars()
+        )
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": n.kind,
+            "idempotency_key": n.key,
+            "payload": n.payload,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for n in notifications
+        if n.key not in known
+    ]
+    if rows:
+        conn.execute(insert_ignoring_conflicts(conn, table), rows)
+    return len(rows)
 
 
 def claim_due(conn: Connection, now: datetime, limit: int, *, lease: timedelta = DEFAULT_LEASE) -> list[OutboxMessage]:
