@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain import notifications as notify
@@ -24,16 +23,10 @@ from revbridge.domain.lifecycle import Decision, Event, LeadState, decide
 from revbridge.domain.routing import RoutingDecision
 from revbridge.domain.sla import Sla
 from revbridge.services.people import People
+from revbridge.store import lifecycle_writes as writes
 from revbridge.store import outbox
 from revbridge.store.engine import writing
 from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
-from revbridge.store.tables import (
-    FeedbackRow,
-    LeadRow,
-    ObligationRow,
-    StageTransitionRow,
-    UserRow,
-)
 
 
 @dataclass(frozen=True)
@@ -108,28 +101,14 @@ def persist(
         t = decision.transition
         stage = t.to_stage
         values.update(stage=t.to_stage, stage_changed_at=t.at)
-        conn.execute(
-            sa.insert(StageTransitionRow).values(
-                lead_id=state.lead_id,
-                from_stage=t.from_stage,
-                to_stage=t.to_stage,
-                at=t.at,
-                actor=t.actor,
-                reason=t.reason,
-                sla_version=contract.version,
-                source="engine",
-            )
-        )
+        writes.record_transition(conn, state.lead_id, t, contract.version)
     if decision.nurture_until is not None:
         values["nurture_until"] = decision.nurture_until
     if decision.recycled:
         values["recycle_count"] = state.recycle_count + 1
-    changed = conn.execute(
-        sa.update(LeadRow).where(LeadRow.id == state.lead_id, LeadRow.version == state.version).values(**values)
-    ).rowcount
-    if changed != 1:
+    if not writes.update_lead_if_unchanged(conn, state.lead_id, state.version, values):
         raise StaleLead(state.lead_id, state.version)
-    _close_and_progress(conn, decision)
+    writes.close_and_progress(conn, decision.close, decision.progress)
     owner_id, routing = state.owner_id, None
     if decision.route or decision.escalate is not None:
         people = people or People.load(conn)
@@ -139,44 +118,15 @@ def persist(
         routing = _route(conn, people, state, contract.sla, at, exclude)
         owner_id = routing.rep_id if routing.rep_id is not None else owner_id
     for new in decision.open:
-        conn.execute(
-            sa.insert(ObligationRow).values(
-                lead_id=state.lead_id,
-                kind=new.kind,
-                team=new.team,
-                owner_id=owner_id,
-                opened_at=new.opened_at,
-                due_at=new.due_at,
-                required_count=new.required_count,
-                sla_version=contract.version,
-            )
-        )
+        writes.open_obligation(conn, state.lead_id, new, owner_id, contract.version)
     if feedback is not None:
-        _record_feedback(conn, state.lead_id, feedback, at, contract.version)
+        writes.record_feedback(conn, state.lead_id, feedback, at, contract.version)
     sent = 0
     if people is not None and routing is not None and routing.rep_id is not None and decision.escalate is None:
         sent += _announce_assignment(conn, people, state, routing, decision, at)
     if people is not None and decision.escalate is not None:
         sent += _escalate(conn, people, state, decision, routing, at)
     return Outcome(state.lead_id, decision, stage, owner_id, routing, sent)
-
-
-def _close_and_progress(conn: Connection, decision: Decision) -> None:
-    for closing in decision.close:
-        values: dict[str, Any] = {"status": closing.status, "closed_at": closing.at}
-        if closing.done_count is not None:
-            values["done_count"] = closing.done_count
-        conn.execute(
-            sa.update(ObligationRow)
-            .where(ObligationRow.id == closing.obligation_id, ObligationRow.status == "open")
-            .values(**values)
-        )
-    for obligation_id, done in decision.progress:
-        conn.execute(sa.update(ObligationRow).where(ObligationRow.id == obligation_id).values(done_count=done))
-
-
-def _record_feedback(conn: Connection, lead_id: int, feedback: dict[str, Any], at: datetime, version: int) -> None:
-    conn.execute(sa.insert(FeedbackRow).values(lead_id=lead_id, at=at, sla_version=version, **feedback))
 
 
 # --- routing --------------------------------------------------------------------------------------------
@@ -188,13 +138,8 @@ def _route(
     lead_id = state.lead_id
     decision = people.route(lead_facts(conn, [lead_id])[lead_id], sla.routing, exclude=exclude)
     text = decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
-    conn.execute(
-        sa.update(LeadRow)
-        .where(LeadRow.id == lead_id)
-        .values(owner_id=decision.rep_id, routed_at=at, routing_reason=text)
-    )
+    writes.assign_owner(conn, lead_id, decision.rep_id, at, text)
     if decision.rep_id is not None:
-        conn.execute(sa.update(UserRow).where(UserRow.id == decision.rep_id).values(last_assigned_at=at))
         people.assigned(decision.rep_id, at, state.owner_id)
     return decision
 
@@ -226,11 +171,7 @@ def _escalate(
     escalate = decision.escalate
     assert escalate is not None
     target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
-    conn.execute(
-        sa.update(ObligationRow)
-        .where(ObligationRow.id == escalate.obligation_id)
-        .values(escalated_at=at, escalated_to=target, escalation_level=ObligationRow.escalation_level + 1)
-    )
+    writes.escalate_obligation(conn, escalate.obligation_id, target, at)
     name = lead_labels(conn, [state.lead_id])[state.lead_id].name
     due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
     owner = people.name_of(state.owner_id)
