@@ -15,15 +15,8 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import LeadNotFound, NotFound
+from revbridge.domain.scoring import ScoreReason
 from revbridge.store import lead_queries as q
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreLine:
-    """One reason of a score: which rule gave how many points."""
-
-    rule: str
-    points: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +34,7 @@ class LeadProfile:
     p_convert: float | None
     score: float
     scored_at: datetime | None
-    score_reasons: tuple[ScoreLine, ...]
+    score_reasons: tuple[ScoreReason, ...]
     routing_reason: str | None
     routed_at: datetime | None
     stage_changed_at: datetime | None
@@ -77,7 +70,7 @@ class ScorePoint:
     p_convert: float | None
     score: float
     cause: str
-    reasons: tuple[ScoreLine, ...]
+    reasons: tuple[ScoreReason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +212,9 @@ def display_name(row: Any) -> str:
     return name or row.email or f"lead {row.id}"
 
 
-def score_lines(reasons: list[Any] | None) -> tuple[ScoreLine, ...]:
+def score_lines(reasons: list[Any] | None) -> tuple[ScoreReason, ...]:
     """Stored reasons (``[[rule, points], ...]``) as lines."""
-    return tuple(ScoreLine(str(rule), float(points)) for rule, points in reasons or [])
+    return tuple(ScoreReason(str(rule), float(points)) for rule, points in reasons or [])
 
 
 def feedback_entry(row: Any) -> FeedbackEntry:
