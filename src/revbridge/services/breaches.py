@@ -94,9 +94,7 @@ def _write(
     now: datetime,
     people: People,
 ) -> None:
-    writes.close_obligations(
-        conn, ((c.obligation_id, c.status, c.at, c.done_count or 0) for _, d in decided for c in d.close)
-    )
+    writes.close_obligations(conn, (c for _, d in decided for c in d.close))
     writes.escalate_obligations(
         conn,
         (

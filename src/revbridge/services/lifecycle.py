@@ -23,8 +23,8 @@ from revbridge.domain.lifecycle import Decision, Event, LeadState, decide
 from revbridge.domain.routing import RoutingDecision
 from revbridge.domain.sla import Sla
 from revbridge.services.people import People
+from revbridge.store import breach_writes, outbox
 from revbridge.store import lifecycle_writes as writes
-from revbridge.store import outbox
 from revbridge.store.engine import writing
 from revbridge.store.lifecycle_queries import lead_facts, lead_labels, read_states
 
@@ -171,7 +171,7 @@ def _escalate(
     escalate = decision.escalate
     assert escalate is not None
     target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
-    writes.escalate_obligation(conn, escalate.obligation_id, target, at)
+    breach_writes.escalate_obligations(conn, [(escalate.obligation_id, target)], at)
     name = lead_labels(conn, [state.lead_id])[state.lead_id].name
     due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
     owner = people.name_of(state.owner_id)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
+from revbridge.domain.lifecycle import Closing
 from revbridge.store.repositories import chunks, id_in
 from revbridge.store.tables import LeadRow, ObligationRow, UserRow, UtcDateTime, table_of
 
@@ -31,15 +32,21 @@ def _grouped(pairs: Iterable[tuple[Any, int]]) -> dict[Any, list[int]]:
     return groups
 
 
-def close_obligations(conn: Connection, closings: Iterable[tuple[int, str, datetime, int]]) -> None:
-    """(obligation id, status, closed at, done count): close the ones still open."""
+def close_obligations(conn: Connection, closings: Iterable[Closing]) -> None:
+    """Close the obligations still open, with their status and moment (and their final count, where the
+    closing says it; otherwise the count stays as it is)."""
     table = table_of(ObligationRow)
-    for (status, at, done), ids in _grouped(((s, a, d), oid) for oid, s, a, d in closings).items():
+    for (status, at, done), ids in _grouped(
+        ((c.status, c.at, c.done_count), c.obligation_id) for c in closings
+    ).items():
+        values: dict[str, Any] = {"status": status, "closed_at": at}
+        if done is not None:
+            values["done_count"] = done
         for part in chunks(ids, IN_CHUNK):
             conn.execute(
                 table.update()
                 .where(id_in(conn.dialect.name, table.c.id, part), table.c.status == "open")
-                .values(status=status, closed_at=at, done_count=done)
+                .values(**values)
             )
 
 

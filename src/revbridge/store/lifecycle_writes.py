@@ -1,6 +1,7 @@
 """What persisting one lifecycle decision writes: the lead's new version, its transition, its clocks, its
 owner, the verdict. ``services/lifecycle.persist`` decides the order and calls these in one transaction;
-``store/breach_writes.py`` is the set-based counterpart for a tick's batch."""
+``store/breach_writes.py`` holds the set-based writes a tick's batch makes, which one decision's closings
+and escalation use too."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain.lifecycle import Closing, NewObligation, Transition
+from revbridge.store.breach_writes import close_obligations
 from revbridge.store.tables import FeedbackRow, LeadRow, ObligationRow, StageTransitionRow, UserRow
 
 
@@ -38,15 +40,7 @@ def update_lead_if_unchanged(conn: Connection, lead_id: int, version: int, value
 
 def close_and_progress(conn: Connection, closings: Sequence[Closing], progress: Sequence[tuple[int, int]]) -> None:
     """Close the obligations still open, and count progress on others ((obligation id, done so far))."""
-    for closing in closings:
-        values: dict[str, Any] = {"status": closing.status, "closed_at": closing.at}
-        if closing.done_count is not None:
-            values["done_count"] = closing.done_count
-        conn.execute(
-            sa.update(ObligationRow)
-            .where(ObligationRow.id == closing.obligation_id, ObligationRow.status == "open")
-            .values(**values)
-        )
+    close_obligations(conn, closings)
     for obligation_id, done in progress:
         conn.execute(sa.update(ObligationRow).where(ObligationRow.id == obligation_id).values(done_count=done))
 
@@ -78,11 +72,3 @@ def assign_owner(conn: Connection, lead_id: int, owner_id: int | None, at: datet
     )
     if owner_id is not None:
         conn.execute(sa.update(UserRow).where(UserRow.id == owner_id).values(last_assigned_at=at))
-
-
-def escalate_obligation(conn: Connection, obligation_id: int, to: str, at: datetime) -> None:
-    conn.execute(
-        sa.update(ObligationRow)
-        .where(ObligationRow.id == obligation_id)
-        .values(escalated_at=at, escalated_to=to, escalation_level=ObligationRow.escalation_level + 1)
-    )
