@@ -196,3 +196,10 @@ def test_only_the_leads_a_message_names_need_their_names_read() -> None:
     assert notify.named_in_digest(_breaches(notify.DIGEST_AFTER)) == _breaches(notify.DIGEST_AFTER)
     named = notify.named_in_digest(list(reversed(_breaches(40))))
     assert [b.lead_id for b in named] == list(range(notify.MAX_DIGEST_LINES))
+
+
+def test_a_few_breaches_are_told_one_by_one_and_more_in_one_digest() -> None:
+    few = notify.breach_messages("Ana", "mia@nw.com", _breaches(notify.DIGEST_AFTER))
+    assert [n.kind for n in few] == [notify.DEADLINE_BREACHED, notify.ESCALATED] * notify.DIGEST_AFTER
+    many = notify.breach_messages("Ana", "mia@nw.com", _breaches(notify.DIGEST_AFTER + 1))
+    assert [n.kind for n in many] == [notify.BREACH_DIGEST]

@@ -124,6 +124,21 @@ class Breach:
     reassigned_to: str | None
 
 
+def breach_messages(owner_name: str, escalated_to: str, breaches: Sequence[Breach]) -> list[Notification]:
+    """What ``owner_name``'s breaches escalated to ``escalated_to`` say: a breach and an escalation message
+    for each, or, past ``DIGEST_AFTER`` of them, one digest."""
+    if len(breaches) > DIGEST_AFTER:
+        return [breach_digest(owner_name, escalated_to, breaches)]
+    return [
+        message
+        for b in breaches
+        for message in (
+            deadline_breached(b.obligation_id, b.kind, b.lead_id, b.lead_name, owner_name, b.due_at),
+            escalated(b.obligation_id, b.kind, b.lead_id, b.lead_name, escalated_to, b.reassigned_to),
+        )
+    ]
+
+
 def named_in_digest(breaches: Sequence[Breach]) -> list[Breach]:
     """The breaches whose lead a message about ``breaches`` names: all of them, unless they make a
     digest, which lists its earliest ``MAX_DIGEST_LINES``."""

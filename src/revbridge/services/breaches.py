@@ -155,12 +155,4 @@ def _notifications(
         key: [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group]
         for key, group in groups.items()
     }
-    out: list[Notification] = []
-    for (owner, target), breaches in groups.items():
-        if len(breaches) > notify.DIGEST_AFTER:
-            out.append(notify.breach_digest(owner, target, breaches))
-            continue
-        for b in breaches:
-            out.append(notify.deadline_breached(b.obligation_id, b.kind, b.lead_id, b.lead_name, owner, b.due_at))
-            out.append(notify.escalated(b.obligation_id, b.kind, b.lead_id, b.lead_name, target, b.reassigned_to))
-    return out
+    return [n for (owner, target), breaches in groups.items() for n in notify.breach_messages(owner, target, breaches)]

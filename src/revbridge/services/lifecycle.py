@@ -175,7 +175,6 @@ def _escalate(
     name = lead_labels(conn, [state.lead_id])[state.lead_id].name
     due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
     owner = people.name_of(state.owner_id)
-    breach = notify.deadline_breached(escalate.obligation_id, escalate.kind, state.lead_id, name, owner, due)
     reassigned = people.name_of(routing.rep_id) if routing is not None and routing.rep_id is not None else None
-    told = notify.escalated(escalate.obligation_id, escalate.kind, state.lead_id, name, target, reassigned)
-    return int(outbox.enqueue(conn, breach, at)) + int(outbox.enqueue(conn, told, at))
+    breach = notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, name, due, reassigned)
+    return sum(int(outbox.enqueue(conn, m, at)) for m in notify.breach_messages(owner, target, [breach]))
