@@ -138,7 +138,7 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
 
 
 def child_rescore(path: str, mirror_root: str | None = None) -> None:
-    from revbridge.services.clocks import contract_at
+    from revbridge.services.contract import contract_at
     from revbridge.services.scoring import rescore_all
     from revbridge.store.engine import make_engine
 
@@ -222,7 +222,7 @@ def baseline(path: Path, sample: int) -> dict[str, float]:
 
 
 def incremental(path: Path, count: int) -> dict[str, float]:
-    from revbridge.services.clocks import contract_at
+    from revbridge.services.contract import contract_at
     from revbridge.services.scoring import add_touchpoint
     from revbridge.store.engine import make_engine
 
@@ -249,7 +249,8 @@ def incremental(path: Path, count: int) -> dict[str, float]:
 
 
 def tick_at(path: Path, at: datetime) -> dict[str, float]:
-    from revbridge.services.clocks import contract_at, tick
+    from revbridge.services.clocks import tick
+    from revbridge.services.contract import contract_at
     from revbridge.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{path}")

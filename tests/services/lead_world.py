@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.lifecycle import Scored
 from revbridge.domain.scoring import Score
-from revbridge.services.clocks import contract_at
-from revbridge.services.lifecycle import Contract, handle
+from revbridge.services.contract import Contract, contract_at
+from revbridge.services.lifecycle import handle
 from revbridge.services.sla_versions import apply_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing

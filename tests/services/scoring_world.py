@@ -9,8 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.services.clocks import contract_at
-from revbridge.services.lifecycle import Contract
+from revbridge.services.contract import Contract, contract_at
 from revbridge.services.sla_versions import apply_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing

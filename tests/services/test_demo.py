@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.simulation import build_world
 from revbridge.domain.sla import load_sla
-from revbridge.services.clocks import contract_at
+from revbridge.services.contract import contract_at
 from revbridge.services.demo import TABLES, DemoIncomplete, packaged_sla_text, run_demo
 from revbridge.services.scoring import rescore_all
 from revbridge.services.sla_versions import apply_sla, list_sla_versions

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from revbridge.domain.errors import InvalidInput, LeadNotFound, NotFound, Refused, TransitionNotAllowed
 from revbridge.domain.sla import UnknownRejectionReason
 from revbridge.services import leads
-from revbridge.services.clocks import contract_at, tick
+from revbridge.services.clocks import tick
+from revbridge.services.contract import contract_at
 from revbridge.services.leads import FeedbackNotFound, NotPermitted, UnknownUser
 from revbridge.store.engine import writing
 from revbridge.store.tables import (

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 from revbridge.domain.errors import StaleLead, TransitionNotAllowed
 from revbridge.domain.lifecycle import Accepted, Rejected, Scored
 from revbridge.domain.scoring import Score
-from revbridge.services.clocks import contract_at, tick
-from revbridge.services.lifecycle import Contract, handle
+from revbridge.services.clocks import tick
+from revbridge.services.contract import Contract, contract_at
+from revbridge.services.lifecycle import handle
 from revbridge.services.sla_versions import apply_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import make_engine, writing

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, score_lead
 from revbridge.services import scoring
-from revbridge.services.lifecycle import Contract
+from revbridge.services.contract import Contract
 from revbridge.services.scoring import add_touchpoint, rescore_all
 from revbridge.store import mirror
 from revbridge.store.engine import writing

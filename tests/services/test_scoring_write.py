@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, decay_factor, score_lead
-from revbridge.services.lifecycle import Contract
+from revbridge.services.contract import Contract
 from revbridge.services.score_writes import json_floats
 from revbridge.services.scoring import rescore_all
 from revbridge.store.engine import writing

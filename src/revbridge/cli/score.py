@@ -18,7 +18,7 @@ from revbridge.cli._output import (
     err_console,
     handles_errors,
 )
-from revbridge.services.clocks import contract_at
+from revbridge.services.contract import contract_at
 from revbridge.services.scoring import rescore_all
 
 

@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection, Engine
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.lifecycle import MQL, Breached, Decision, LeadState, OpenObligation, decide
 from revbridge.services.breaches import breach_batch
-from revbridge.services.lifecycle import Contract, Outcome, persist, read_state
+from revbridge.services.contract import Contract, contract_at
+from revbridge.services.lifecycle import Outcome, persist, read_state
 from revbridge.services.people import People
-from revbridge.services.sla_versions import NoSlaInForce, current_sla
 from revbridge.store import clock_queries as queries
 from revbridge.store.engine import writing
 
@@ -39,13 +39,6 @@ class TickCounts:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def contract_at(engine: Engine, at: datetime) -> Contract:
-    found = current_sla(engine, at)
-    if found is None:
-        raise NoSlaInForce(at)
-    return Contract.of(*found)
 
 
 def tick(

@@ -33,10 +33,11 @@ from revbridge.domain.scoring import combined_score, fit_score
 from revbridge.domain.simulation import World
 from revbridge.domain.simulation import queue_work as work
 from revbridge.domain.simulation.companies import Targets
-from revbridge.services.clocks import contract_at, tick
+from revbridge.services.clocks import tick
+from revbridge.services.contract import Contract, contract_at
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.ingest_leads import LeadIngestor
-from revbridge.services.lifecycle import Contract, handle, read_state
+from revbridge.services.lifecycle import handle, read_state
 from revbridge.services.people import People
 from revbridge.services.scoring import add_touchpoint
 from revbridge.store import history_queries

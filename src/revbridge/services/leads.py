@@ -43,7 +43,7 @@ from revbridge.domain.permissions import (
     check_verdict,
 )
 from revbridge.domain.scoring import Score, ScoreReason
-from revbridge.services.clocks import contract_at
+from revbridge.services.contract import Contract, contract_at
 from revbridge.services.lead_story import (
     FeedbackEntry,
     LeadLine,
@@ -53,7 +53,7 @@ from revbridge.services.lead_story import (
     lead_story,
     list_leads,
 )
-from revbridge.services.lifecycle import Contract, Outcome, handle, persist, read_state
+from revbridge.services.lifecycle import Outcome, handle, persist, read_state
 from revbridge.store import lead_queries as q
 from revbridge.store.engine import writing
 

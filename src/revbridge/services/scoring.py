@@ -29,8 +29,10 @@ from revbridge.domain.scoring import EngagementState, Score, ScoreReason, combin
 from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
 from revbridge.domain.stages import NURTURE
+from revbridge.services.contract import Contract
 from revbridge.services.fit_columns import rule_mask
-from revbridge.services.lifecycle import Contract, Outcome, persist
+from revbridge.services.lifecycle import Outcome, persist
+from revbridge.services.lifecycle_batch import persist_all
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import mirror
@@ -41,7 +43,7 @@ from revbridge.store.score_batches import read_leads_for_scoring, read_scored_to
 
 Progress = Callable[[str], None]
 ENGAGEMENT_THREADS = max(1, min(4, os.cpu_count() or 1))  # numpy lets go of the interpreter lock
-QUALIFY_CHUNK = 500  # hand-offs per transaction: one commit for many, without holding the write lock long
+QUALIFY_CHUNK = 5000  # hand-offs per transaction: one commit for many, without holding the write lock long
 
 
 # --- one touchpoint -------------------------------------------------------------------------------------
@@ -228,7 +230,8 @@ def _qualify(
 ) -> None:
     """The leads whose condition now holds go through the lifecycle: each decided by ``domain.lifecycle``
     and persisted as one event is (transition, clocks, routing, notifications), ``QUALIFY_CHUNK`` leads
-    to a transaction, their states read together, under the write lock (row locks on PostgreSQL)."""
+    to a transaction, their states read together, under the write lock (row locks on PostgreSQL), written
+    together by ``persist_all``."""
     sla = contract.sla
     before_mql = [s for s in sla.stage_order if sla.allowed(s, MQL)]
     mql = condition_mask(sla.qualification.mql, scores, len(ids)) & np.isin(stages, before_mql)
@@ -242,16 +245,17 @@ def _qualify(
         with writing(engine).begin() as conn:
             people = people or People.load(conn)  # once for all: each hand-off updates it as it routes
             states = read_states(conn, [int(ids[i]) for i in part], lock=True)
+            decided = []
             for i in part:
                 state = states.get(int(ids[i]))
                 if state is None:  # deleted since it was scored
                     continue
-                event = Scored(_score_of(scores, i), now)
-                decision = decide(state, event, sla, contract.clock)
-                outcome = persist(conn, state, decision, contract, at=now, people=people)
-                if outcome.decision.transition is not None:
-                    summary.qualified += int(not outcome.decision.recycled)
-                    summary.recycled += int(outcome.decision.recycled)
+                decided.append((state, decide(state, Scored(_score_of(scores, i), now), sla, contract.clock)))
+            persist_all(conn, decided, contract, at=now, people=people)
+        for _, decision in decided:
+            if decision.transition is not None:
+                summary.qualified += int(not decision.recycled)
+                summary.recycled += int(decision.recycled)
 
 
 def _score_of(scores: dict[str, np.ndarray[Any, np.dtype[np.float64]]], i: int) -> Score:

@@ -1,0 +1,215 @@
+"""Persisting many lifecycle decisions at once: the same writes as one, made set by set.
+
+``persist_all`` takes the (state read, decision) pairs a caller got from ``domain.lifecycle.decide`` and
+writes them in the caller's transaction: every lead's new version and stage (only if it has not moved
+since it was read, else ``StaleLead`` and the caller rolls back), the transitions, the clocks closed,
+counted and opened, the routing of the leads to route with the reason each person was chosen, the
+escalations, and the notifications. A tick's breaches, a rescoring's hand-offs and one sales verdict all
+go through it; one decision is a batch of one. What it writes is in ``store/lifecycle_writes.py``, one
+statement per group of equal changes.
+
+A lead may appear more than once (two of its clocks breached in one tick): its decisions are applied in
+order, each on the state the one before left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from revbridge.domain import notifications as notify
+from revbridge.domain.errors import StaleLead
+from revbridge.domain.lifecycle import Decision, LeadState
+from revbridge.domain.notifications import Notification
+from revbridge.domain.routing import RoutingDecision
+from revbridge.services.contract import Contract
+from revbridge.services.people import People
+from revbridge.store import lifecycle_writes as writes
+from revbridge.store import outbox
+from revbridge.store.lifecycle_queries import lead_facts, lead_labels
+
+
+@dataclass(frozen=True)
+class Outcome:
+    lead_id: int
+    decision: Decision
+    stage: str
+    owner_id: int | None
+    routing: RoutingDecision | None = None
+    notifications: int = 0  # set for a decision persisted alone
+
+
+@dataclass
+class Persisted:
+    outcomes: list[Outcome] = field(default_factory=list)  # one per decision, in order
+    notifications: int = 0  # written to the outbox
+
+
+def persist_all(
+    conn: Connection,
+    decided: Sequence[tuple[LeadState, Decision]],
+    contract: Contract,
+    *,
+    at: datetime,
+    people: People | None = None,
+) -> Persisted:
+    """Write every decision; the caller's transaction makes them all or nothing. ``people`` (read here if
+    not given) keeps count of who was given what, for the next batch."""
+    changing = [(s, d) for s, d in decided if d.changes_anything]
+    if changing and any(d.route or d.escalate is not None for _, d in changing):
+        people = people or People.load(conn)
+    _update_leads(conn, changing, at)
+    writes.record_transitions(
+        conn, [(s.lead_id, d.transition) for s, d in changing if d.transition is not None], contract.version
+    )
+    writes.close_obligations(conn, (c for _, d in changing for c in d.close))
+    writes.progress_obligations(conn, [p for _, d in changing for p in d.progress])
+    routings = _route(conn, changing, contract, at, people) if people is not None else {}
+    owners = {s.lead_id: s.owner_id for s, _ in changing}
+    owners |= {lead_id: r.rep_id for lead_id, r in routings.items() if r.rep_id is not None}
+    writes.open_obligations(
+        conn,
+        (
+            (
+                writes.FreshClock(o.kind, o.team, o.opened_at, o.due_at, o.required_count, contract.version),
+                s.lead_id,
+                owners[s.lead_id],
+            )
+            for s, d in changing
+            for o in d.open
+        ),
+    )
+    messages: list[Notification] = []
+    if people is not None:
+        writes.escalate_obligations(
+            conn,
+            (
+                (d.escalate.obligation_id, people.escalation_target(str(d.escalate.to.escalate_to), s.owner_id))
+                for s, d in changing
+                if d.escalate is not None
+            ),
+            at,
+        )
+        messages = _assignments(conn, changing, routings, people, at) + _breaches(conn, changing, routings, people)
+    stages = {s.lead_id: s.stage for s, _ in decided}
+    outcomes = []
+    for state, decision in decided:
+        if decision.transition is not None:
+            stages[state.lead_id] = decision.transition.to_stage
+        owner = owners.get(state.lead_id, state.owner_id)
+        outcomes.append(Outcome(state.lead_id, decision, stages[state.lead_id], owner, routings.get(state.lead_id)))
+    return Persisted(outcomes, outbox.enqueue_all(conn, messages, at))
+
+
+def _update_leads(conn: Connection, decided: Sequence[tuple[LeadState, Decision]], at: datetime) -> None:
+    """Each lead's row after its decisions: a new version (optimistic locking), its stage, nurture and
+    loop count."""
+    first: dict[int, LeadState] = {}
+    rows: dict[int, dict[str, Any]] = {}
+    for state, decision in decided:
+        first.setdefault(state.lead_id, state)
+        values = rows.setdefault(
+            state.lead_id, {"version": state.version, "updated_at": at, "recycle_count": state.recycle_count}
+        )
+        values["version"] += 1
+        if decision.transition is not None:
+            values.update(stage=decision.transition.to_stage, stage_changed_at=decision.transition.at)
+        if decision.nurture_until is not None:
+            values["nurture_until"] = decision.nurture_until
+        if decision.recycled:
+            values["recycle_count"] += 1
+    stale = writes.update_leads_if_unchanged(
+        conn, [(lead_id, first[lead_id].version, values) for lead_id, values in rows.items()]
+    )
+    if stale:
+        raise StaleLead(stale[0], first[stale[0]].version)
+
+
+def _route(
+    conn: Connection,
+    decided: Sequence[tuple[LeadState, Decision]],
+    contract: Contract,
+    at: datetime,
+    people: People,
+) -> dict[int, RoutingDecision]:
+    """Who takes each lead to route (never its current owner when it is reassigned after a breach), with
+    why; ``people`` keeps count as they are handed out."""
+    moving = [(s, d) for s, d in decided if d.route]
+    if not moving:
+        return {}
+    facts = lead_facts(conn, [s.lead_id for s, _ in moving])
+    routings: dict[int, RoutingDecision] = {}
+    for state, decision in moving:
+        reassigned = decision.escalate is not None and state.owner_id is not None
+        exclude = frozenset({state.owner_id}) if reassigned and state.owner_id is not None else frozenset()
+        routing = people.route(facts[state.lead_id], contract.sla.routing, exclude=exclude)
+        routings[state.lead_id] = routing
+        if routing.rep_id is not None:
+            people.assigned(routing.rep_id, at, state.owner_id)
+    writes.assign_owners(conn, {lead_id: (r.rep_id, _routing_text(r)) for lead_id, r in routings.items()}, at)
+    return routings
+
+
+def _routing_text(decision: RoutingDecision) -> str:
+    return decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
+
+
+def _assignments(
+    conn: Connection,
+    decided: Sequence[tuple[LeadState, Decision]],
+    routings: dict[int, RoutingDecision],
+    people: People,
+    at: datetime,
+) -> list[Notification]:
+    """ "New MQL for you" to each person given a lead (a reassignment after a breach is told with it)."""
+    told = [(s, d, routings[s.lead_id]) for s, d in decided if d.escalate is None and s.lead_id in routings]
+    told = [(s, d, r) for s, d, r in told if r.rep_id is not None]
+    labels = lead_labels(conn, [s.lead_id for s, _, _ in told])
+    messages = []
+    for state, decision, routing in told:
+        label = labels[state.lead_id]
+        accept = [o.due_at for o in decision.open if o.kind == "accept"]
+        accept += [o.due_at for o in state.open_obligations if o.kind == "accept"]
+        owner = people.name_of(routing.rep_id)
+        messages.append(
+            notify.mql_assigned(
+                state.lead_id, label.name, label.email, label.score, owner, routing.reason, accept[0] if accept else at
+            )
+        )
+    return messages
+
+
+def _breaches(
+    conn: Connection,
+    decided: Sequence[tuple[LeadState, Decision]],
+    routings: dict[int, RoutingDecision],
+    people: People,
+) -> list[Notification]:
+    """Two messages per escalated breach (to the owner's channel and the escalation's), or, for an owner
+    with more than ``notify.DIGEST_AFTER`` breaches in the batch, one digest for them all."""
+    groups: dict[tuple[str, str], list[notify.Breach]] = {}
+    for state, decision in decided:
+        escalate = decision.escalate
+        if escalate is None:
+            continue
+        due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
+        routing = routings.get(state.lead_id)
+        reassigned = people.name_of(routing.rep_id) if routing and routing.rep_id is not None else None
+        owner = people.name_of(state.owner_id)
+        target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
+        groups.setdefault((owner, target), []).append(
+            notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, "", due, reassigned)
+        )
+    # Names are read only for the leads a message names: all of a small group, a digest's first lines.
+    named = [b for group in groups.values() for b in notify.named_in_digest(group)]
+    labels = lead_labels(conn, [b.lead_id for b in named])
+    names = {b.obligation_id: labels[b.lead_id].name for b in named if b.lead_id in labels}
+    groups = {
+        key: [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group]
+        for key, group in groups.items()
+    }
+    return [n for (owner, target), breaches in groups.items() for n in notify.breach_messages(owner, target, breaches)]
