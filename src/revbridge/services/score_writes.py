@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
+from revbridge.connectors.prefetch import prefetch
 from revbridge.domain.scoring_batch import BatchEngagement, Bools, Floats, Ints
 from revbridge.domain.sla import Sla
 from revbridge.store.score_batches import update_lead_scores
@@ -57,7 +58,7 @@ def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime) ->
     """Store every lead's scores, reasons and engagement state, scored at ``now``, in one transaction."""
     if len(scores.ids) == 0:
         return
-    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now)
+    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now, ahead=prefetch)
 
 
 def json_floats(values: Floats) -> pa.Array:

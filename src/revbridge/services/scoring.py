@@ -28,11 +28,13 @@ from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
 from revbridge.domain.scoring import EngagementState, Score, ScoreReason, combined_score, engagement_score
 from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
+from revbridge.domain.sla_sections import Engagement
 from revbridge.domain.stages import NURTURE
 from revbridge.services.contract import Contract
 from revbridge.services.fit_columns import rule_mask
 from revbridge.services.lifecycle import Outcome, persist
 from revbridge.services.lifecycle_batch import persist_all
+from revbridge.services.memory import reusing_freed_memory
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
 from revbridge.store import mirror
@@ -161,45 +163,34 @@ def rescore_all(
 
     With ``mirror_root`` the touchpoints are read from the analytical mirror there, brought up to date
     first (only what is new is copied): reading Parquet is several times faster than reading the store."""
+    with reusing_freed_memory():
+        return _rescore_all(engine, contract, now, progress, mirror_root)
+
+
+def _rescore_all(
+    engine: Engine, contract: Contract, now: datetime, progress: Progress | None, mirror_root: Path | None
+) -> RescoreSummary:
     started = time.perf_counter()
     say = progress or (lambda _step: None)
     sla = contract.sla
-    say("reading leads")
-    leads, aliases = read_leads_for_scoring(engine, [rule.field for rule in sla.scoring.fit])
+    engagement = sla.scoring.engagement
+    kinds = sorted(engagement.touchpoints) if engagement is not None else []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="revbridge-leads") as reader:
+        # The leads are read (by a child process) while the touchpoints are read and weighed.
+        say("reading leads and touchpoints")
+        reading = reader.submit(read_leads_for_scoring, engine, [rule.field for rule in sla.scoring.fit])
+        batch, touchpoints = _engagement(engine, engagement, kinds, now, mirror_root, say)
+        leads, aliases = reading.result()
     ids = leads.column("id").to_numpy().astype(np.int64)
-    summary = RescoreSummary(leads=len(ids))
+    summary = RescoreSummary(leads=len(ids), touchpoints=touchpoints)
     say("fit rules")
     matched = [rule_mask(rule, leads.column(aliases[rule.field])) for rule in sla.scoring.fit]
     fit = np.zeros(len(ids))
     for rule, mask in zip(sla.scoring.fit, matched, strict=True):
         fit += np.where(mask, float(rule.points), 0.0)
-    say("reading touchpoints")
-    engagement = sla.scoring.engagement
-    kinds = sorted(engagement.touchpoints) if engagement is not None else []
-    if mirror_root is not None:
-        mirror.sync(engine, mirror_root, tables=("touchpoints",), snapshots=())
-        touchpoints = mirror.scored_touchpoints(mirror_root, kinds)
-    else:
-        touchpoints = read_scored_touchpoints(engine, kinds)
-    summary.touchpoints = touchpoints.num_rows
-    say("engagement")
     penalty = _competitor_points(sla, leads.column("email"))
-    batch: BatchEngagement | None = None
     engaged = penalty.copy()
-    if engagement is not None and touchpoints.num_rows:
-        # Columns out one at a time, the Arrow table dropped before the engagement's own arrays are made:
-        # at 16.7 million touchpoints each copy is 130 MB, and the peak is what the memory goal counts.
-        lead = touchpoints.column("lead_id").to_numpy().astype(np.int64, copy=False)
-        touchpoints = touchpoints.drop_columns(["lead_id"])
-        code = touchpoints.column("kind").to_numpy().astype(np.int64, copy=False)
-        touchpoints = touchpoints.drop_columns(["kind"])
-        seconds = touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        del touchpoints
-        with ThreadPoolExecutor(max_workers=ENGAGEMENT_THREADS, thread_name_prefix="revbridge-engagement") as pool:
-            batch = batch_engagement_in_parts(
-                engagement, kinds, lead, code, seconds, now.timestamp(), map_parts=pool.map
-            )
-        del lead, code, seconds
+    if batch is not None:
         engaged += batch.totals(ids)
     predicted = pc.fill_null(pc.cast(leads.column("predicted"), pa.float64()), float("nan")).to_numpy(
         zero_copy_only=False
@@ -217,6 +208,40 @@ def rescore_all(
     _qualify(engine, contract, ids, stages, scores, now, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _engagement(
+    engine: Engine,
+    engagement: Engagement | None,
+    kinds: list[str],
+    now: datetime,
+    mirror_root: Path | None,
+    say: Progress,
+) -> tuple[BatchEngagement | None, int]:
+    """Every touchpoint's points, decayed and capped, per (lead, type), and how many touchpoints were
+    scored: read from the mirror at ``mirror_root`` (brought up to date first) or from the store."""
+    if engagement is None:
+        return None, 0
+    if mirror_root is not None:
+        mirror.sync(engine, mirror_root, tables=("touchpoints",), snapshots=())
+        touchpoints = mirror.scored_touchpoints(mirror_root, kinds)
+    else:
+        touchpoints = read_scored_touchpoints(engine, kinds)
+    count = touchpoints.num_rows
+    if not count:
+        return None, 0
+    say("engagement")
+    # Columns out one at a time, the Arrow table dropped before the engagement's own arrays are made:
+    # at 16.7 million touchpoints each copy is 130 MB, and the peak is what the memory goal counts.
+    lead = touchpoints.column("lead_id").to_numpy().astype(np.int64, copy=False)
+    touchpoints = touchpoints.drop_columns(["lead_id"])
+    code = touchpoints.column("kind").to_numpy().astype(np.int64, copy=False)
+    touchpoints = touchpoints.drop_columns(["kind"])
+    seconds = touchpoints.column("seconds").to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    del touchpoints
+    with ThreadPoolExecutor(max_workers=ENGAGEMENT_THREADS, thread_name_prefix="revbridge-engagement") as pool:
+        batch = batch_engagement_in_parts(engagement, kinds, lead, code, seconds, now.timestamp(), map_parts=pool.map)
+    return batch, count
 
 
 def _qualify(

@@ -8,8 +8,9 @@ from it), on PostgreSQL COPY of the rows as CSV into a temporary table and one U
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -71,9 +72,16 @@ def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
     )
 
 
-def update_lead_scores(engine: Engine, chunks: Iterable[pa.Table], now: datetime) -> None:
+def update_lead_scores(
+    engine: Engine,
+    chunks: Iterable[pa.Table],
+    now: datetime,
+    *,
+    ahead: Callable[[Iterator[Any]], Iterator[Any]] = iter,
+) -> None:
     """Write ``SCORE_COLUMNS`` and ``id`` of each chunk onto the leads, scored at ``now``, in one transaction.
-    JSON columns come as text."""
+    JSON columns come as text. ``ahead`` may make the next chunks ready (turned into the rows the driver
+    binds) while one is written: ``connectors.prefetch.prefetch`` does it on a second thread."""
     stamp = now.astimezone(UTC)
     with writing(engine).begin() as conn:
         raw = conn.connection.driver_connection
@@ -83,22 +91,30 @@ def update_lead_scores(engine: Engine, chunks: Iterable[pa.Table], now: datetime
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
             sets = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
             sql = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}', scored_at = '{text}' WHERE id = ?"
-            for chunk in chunks:
-                values = [chunk.column(c).to_pylist() for c in (*SCORE_COLUMNS, "id")]
-                cursor.executemany(sql, zip(*values, strict=True))
+            for rows in ahead(_bound_rows(chunk) for chunk in chunks):
+                cursor.executemany(sql, rows)
         else:
             cursor.execute(
                 "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, score float8, "
                 "score_reasons jsonb, engagement_state jsonb, id int8) ON COMMIT DROP"
             )
             with cursor.copy(f"COPY _scores ({', '.join(SCORE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
-                for chunk in chunks:
-                    buffer = io.BytesIO()
-                    pcsv.write_csv(chunk, buffer, pcsv.WriteOptions(include_header=False))
-                    copy.write(buffer.getbuffer())
+                for text in ahead(_csv(chunk) for chunk in chunks):
+                    copy.write(text)
             sets = ", ".join(f"{c} = s.{c}" for c in SCORE_COLUMNS)
             cursor.execute(
                 f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
                 (stamp, stamp),
             )
         cursor.close()
+
+
+def _bound_rows(chunk: pa.Table) -> list[tuple[Any, ...]]:
+    """The chunk as the rows SQLite's UPDATE binds: ``SCORE_COLUMNS``, then ``id``."""
+    return list(zip(*(chunk.column(c).to_pylist() for c in (*SCORE_COLUMNS, "id")), strict=True))
+
+
+def _csv(chunk: pa.Table) -> memoryview:
+    buffer = io.BytesIO()
+    pcsv.write_csv(chunk, buffer, pcsv.WriteOptions(include_header=False))
+    return buffer.getbuffer()
