@@ -6,13 +6,15 @@
 
 In one run, on one freshly built SQLite file:
 
-1. ``revbridge score --all``'s service (``rescore_all``) over every lead and touchpoint, in a fresh child
-   process so that its peak RSS is its own, reading the touchpoints from the store; then, on a copy of
-   the same store, the mirror's first sync and ``score --all --mirror`` reading them from Parquet; then
-   the per-row Python baseline on a sample of leads (the definition, ``engagement_from_touchpoints``, one
-   touchpoint at a time), scaled to all of them, for the ratio.
+1. ``revbridge score --all``'s service (``rescore_all``) over every lead and touchpoint, each run in a
+   fresh child process so that its peak RSS is its own. First on a copy of the store as built, never
+   scored (every lead's row grows by its reasons and state: a one-off). Then, after last night's
+   rescoring (a day before, not timed), the nightly case the goal is about: reading the touchpoints from
+   the store, and, on a copy, the mirror's first sync and ``score --all --mirror`` reading them from
+   Parquet. Then the per-row Python baseline on a sample of leads (the definition,
+   ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the ratio.
 2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
-3. ``tick`` twice. Built are ``--obligations`` open obligations plus 1% more; first 1% of them are due
+3. ``tick`` twice, on a copy of the store as built. Built are ``--obligations`` open obligations plus 1% more; first 1% of them are due
    (a minute's tick of a busy team, among all the open clocks), then, two hours later, the other
    ``--obligations`` all at once (a backlog: the worker was down).
 
@@ -137,19 +139,20 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
     conn.close()
 
 
-def child_rescore(path: str, mirror_root: str | None = None) -> None:
+def child_rescore(path: str, mirror_root: str | None = None, at: str | None = None) -> None:
     from revbridge.services.contract import contract_at
     from revbridge.services.scoring import rescore_all
     from revbridge.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{path}")
-    contract = contract_at(engine, NOW)
+    now = datetime.fromisoformat(at) if at else NOW
+    contract = contract_at(engine, now)
     steps: list[tuple[str, float]] = []
     started = time.perf_counter()
     summary = rescore_all(
         engine,
         contract=contract,
-        now=NOW,
+        now=now,
         progress=lambda step: steps.append((step, time.perf_counter() - started)),
         mirror_root=Path(mirror_root) if mirror_root else None,
     )
@@ -168,7 +171,7 @@ def child_rescore(path: str, mirror_root: str | None = None) -> None:
     )
 
 
-def run_rescore(path: Path, mirror_root: Path | None) -> dict[str, Any]:
+def run_rescore(path: Path, mirror_root: Path | None, label: str = "rescore --all") -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     args = [sys.executable, __file__, "--child", str(path)] + ([str(mirror_root)] if mirror_root else [])
     out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
@@ -176,7 +179,7 @@ def run_rescore(path: Path, mirror_root: Path | None) -> dict[str, Any]:
         raise SystemExit(f"rescoring failed:\n{out.stderr[-3000:]}")
     rescore: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"rescore --all{' --mirror' if mirror_root else ''}   {rescore['leads']:,} leads, "
+        f"{label}{' --mirror' if mirror_root else ''}   {rescore['leads']:,} leads, "
         f"{rescore['touchpoints']:,} scored touchpoints: {rescore['seconds']:.1f} s, "
         f"peak RSS {rescore['peak_rss_mb']:,.0f} MB, {rescore['qualified']:,} new MQLs"
     )
@@ -284,7 +287,20 @@ def main() -> None:
     started = time.perf_counter()
     build(path, args.leads, args.touchpoints, args.obligations)
     print(f"  built in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 2**20:,.0f} MB)")
-    twin = workdir / "store-mirrored.db"  # the same store, for the first rescoring through the mirror
+    first = workdir / "store-first.db"  # a store never scored: every lead's row grows by its reasons
+    shutil.copyfile(path, first)
+    first_rescore = run_rescore(first, None, "first rescoring")
+    first.unlink()
+    clocks = workdir / "store-clocks.db"  # the ticks run on the store as built: 1% of the clocks due at NOW
+    shutil.copyfile(path, clocks)
+    print("rescoring as of a day before (last night's run, not timed) ...")
+    subprocess.run(
+        [sys.executable, __file__, "--child", str(path), "", (NOW - timedelta(days=1)).isoformat()],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        check=True,
+        capture_output=True,
+    )
+    twin = workdir / "store-mirrored.db"  # the same store, for the rescoring through the mirror
     shutil.copyfile(path, twin)
     rescore = run_rescore(path, None)
     durations = _durations(rescore["steps"], rescore["seconds"])
@@ -295,15 +311,15 @@ def main() -> None:
     sample = max(1, min(args.leads, 20_000))
     loop = baseline(path, sample)
     scaled = loop["seconds_per_touchpoint"] * rescore["touchpoints"]
-    batch_engagement = durations["reading touchpoints"] + durations["engagement"]
+    batch_engagement = durations["reading leads and touchpoints"] + durations["engagement"]
     print(
         f"per-row Python   {loop['touchpoints']:,} touchpoints in {loop['seconds']:.2f} s -> {scaled:.0f} s for all: "
         f"{scaled / batch_engagement:.1f}x the batch's engagement ({batch_engagement:.1f} s, reading included)"
     )
     live = incremental(path, 2000)
     print(f"one touchpoint   median {live['median_ms']:.2f} ms, p95 {live['p95_ms']:.2f} ms (with its transaction)")
-    steady = tick_at(path, NOW)
-    ticked = tick_at(path, NOW + timedelta(hours=2))
+    steady = tick_at(clocks, NOW)
+    ticked = tick_at(clocks, NOW + timedelta(hours=2))
     for name, figures in (("tick", steady), ("tick, backlog", ticked)):
         print(
             f"{name:<15} {figures['due']:,} due of {figures['open_before']:,} open: {figures['breached']:,} breached, "
@@ -314,6 +330,7 @@ def main() -> None:
         "touchpoints": args.touchpoints,
         "obligations": args.obligations,
         "rescore": rescore,
+        "first_rescore": first_rescore,
         "mirror_sync": synced,
         "rescore_through_mirror": through_mirror,
         "python_baseline": {**loop, "scaled_seconds": scaled, "ratio_to_batch_engagement": scaled / batch_engagement},
@@ -329,6 +346,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        child_rescore(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+        child_rescore(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None, *sys.argv[4:5])
     else:
         main()
