@@ -4,24 +4,24 @@ A tick claims due obligations a few thousand at a time. Each still goes through 
 (the one place that says what a breach does), and ``persist_all`` writes them all, one statement per kind
 of change for the whole batch (close, escalate, reassign, open a fresh clock, notify), not a dozen
 statements per obligation.
-The leads of the batch are locked (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is already held), so
-no one else can change them between the reading and the writing.
+The claimed obligations are locked by the claim, the leads of the batch when they are read (``FOR UPDATE``
+on PostgreSQL; SQLite's write lock is already held), so no one else can change them between the reading
+and the writing.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from revbridge.domain.lifecycle import Breached, Decision, LeadState, decide
+from revbridge.domain.lifecycle import Breached, Decision, LeadState, OpenObligation, decide
 from revbridge.services.contract import Contract
 from revbridge.services.lifecycle_batch import persist_all
 from revbridge.services.people import People
-from revbridge.store.lifecycle_queries import read_states
+from revbridge.store.lifecycle_queries import read_lead_states
 
 
 @dataclass
@@ -33,28 +33,32 @@ class BatchResult:
 
 
 def breach_batch(
-    conn: Connection, claimed: Sequence[tuple[int, int]], contract: Contract, now: datetime, people: People
+    conn: Connection,
+    claimed: Sequence[tuple[int, OpenObligation]],
+    contract: Contract,
+    now: datetime,
+    people: People,
 ) -> BatchResult:
-    """Breach the claimed (obligation id, lead id) pairs, in the caller's transaction."""
+    """Breach the claimed (lead id, obligation) pairs, in the caller's transaction. The claim locked them,
+    so they are still open; each lead is read with its claimed clocks, all a breach decides on."""
     result = BatchResult()
-    states = read_states(conn, [lead for _, lead in claimed], lock=True)
+    clocks: dict[int, list[OpenObligation]] = {}
+    for lead_id, obligation in claimed:
+        clocks.setdefault(lead_id, []).append(obligation)
+    states = read_lead_states(conn, clocks, lock=True)
     decided: list[tuple[LeadState, Decision]] = []
-    claims = Counter(lead for _, lead in claimed)
-    for obligation_id, lead_id in claimed:
+    for lead_id, obligation in claimed:
         state = states.get(lead_id)
-        obligation = next((o for o in state.open_obligations if o.id == obligation_id), None) if state else None
-        if state is None or obligation is None:
-            result.skipped.append(obligation_id)
+        if state is None:  # deleted since the clock was claimed
+            result.skipped.append(obligation.id)
             continue
         decision = decide(state, Breached(obligation, now), contract.sla, contract.clock)
         decided.append((state, decision))
-        if claims[lead_id] == 1:
-            continue
-        closed = {c.obligation_id for c in decision.close}  # the lead's next claimed obligation sees this
-        states[lead_id] = replace(
-            state,
-            open_obligations=tuple(o for o in state.open_obligations if o.id not in closed),
-        )
+        if len(clocks[lead_id]) > 1:  # the lead's next claimed obligation sees this one closed
+            closed = {c.obligation_id for c in decision.close}
+            states[lead_id] = replace(
+                state, open_obligations=tuple(o for o in state.open_obligations if o.id not in closed)
+            )
     if not decided:
         return result
     persisted = persist_all(conn, decided, contract, at=now, people=people)

@@ -82,7 +82,7 @@ def _route_waiting(conn: Connection, contract: Contract, now: datetime, counts: 
 
 def _handle_batch(
     conn: Connection,
-    claimed: list[tuple[int, int]],
+    claimed: list[tuple[int, OpenObligation]],
     contract: Contract,
     now: datetime,
     counts: TickCounts,
@@ -97,8 +97,8 @@ def _handle_batch(
     except (RevBridgeError, sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
         savepoint.rollback()
         log.warning("a batch of %d obligations failed (%s); handling them one by one", len(claimed), exc)
-        for obligation_id, lead_id in claimed:
-            _handle_one(conn, obligation_id, lead_id, contract, now, counts)
+        for lead_id, obligation in claimed:
+            _handle_one(conn, obligation.id, lead_id, contract, now, counts)
         return False
     counts.due += len(claimed)
     counts.breached += result.breached

@@ -66,7 +66,16 @@ def persist_all(
     writes.record_transitions(
         conn, [(s.lead_id, d.transition) for s, d in changing if d.transition is not None], contract.version
     )
-    writes.close_obligations(conn, (c for _, d in changing for c in d.close))
+    # Who hears of each breach; a breached clock is closed and escalated in one statement.
+    escalated_to = {
+        d.escalate.obligation_id: people.escalation_target(str(d.escalate.to.escalate_to), s.owner_id)
+        for s, d in changing
+        if d.escalate is not None and people is not None
+    }
+    closing = [c for _, d in changing for c in d.close]
+    writes.close_obligations(conn, closing, escalated_to)
+    closed = {c.obligation_id for c in closing}
+    writes.escalate_obligations(conn, ((oid, to) for oid, to in escalated_to.items() if oid not in closed), at)
     writes.progress_obligations(conn, [p for _, d in changing for p in d.progress])
     routings = _route(conn, changing, contract, at, people) if people is not None else {}
     owners = {s.lead_id: s.owner_id for s, _ in changing}
@@ -85,15 +94,6 @@ def persist_all(
     )
     messages: list[Notification] = []
     if people is not None:
-        writes.escalate_obligations(
-            conn,
-            (
-                (d.escalate.obligation_id, people.escalation_target(str(d.escalate.to.escalate_to), s.owner_id))
-                for s, d in changing
-                if d.escalate is not None
-            ),
-            at,
-        )
         messages = _assignments(conn, changing, routings, people, at) + _breaches(conn, changing, routings, people)
     stages = {s.lead_id: s.stage for s, _ in decided}
     outcomes = []
@@ -106,24 +106,30 @@ def persist_all(
 
 
 def _update_leads(conn: Connection, decided: Sequence[tuple[LeadState, Decision]], at: datetime) -> None:
-    """Each lead's row after its decisions: a new version (optimistic locking), its stage, nurture and
-    loop count."""
+    """Each lead's row after its decisions: a new version per decision (optimistic locking), its stage,
+    nurture and loop count."""
     first: dict[int, LeadState] = {}
-    rows: dict[int, dict[str, Any]] = {}
+    steps: dict[int, int] = {}
+    recycled: dict[int, int] = {}
+    values: dict[int, dict[str, Any]] = {}
     for state, decision in decided:
-        first.setdefault(state.lead_id, state)
-        values = rows.setdefault(
-            state.lead_id, {"version": state.version, "updated_at": at, "recycle_count": state.recycle_count}
-        )
-        values["version"] += 1
+        lead_id = state.lead_id
+        first.setdefault(lead_id, state)
+        steps[lead_id] = steps.get(lead_id, 0) + 1
+        recycled[lead_id] = recycled.get(lead_id, 0) + int(decision.recycled)
+        changed = values.setdefault(lead_id, {"updated_at": at})
         if decision.transition is not None:
-            values.update(stage=decision.transition.to_stage, stage_changed_at=decision.transition.at)
+            changed.update(stage=decision.transition.to_stage, stage_changed_at=decision.transition.at)
         if decision.nurture_until is not None:
-            values["nurture_until"] = decision.nurture_until
-        if decision.recycled:
-            values["recycle_count"] += 1
+            changed["nurture_until"] = decision.nurture_until
     stale = writes.update_leads_if_unchanged(
-        conn, [(lead_id, first[lead_id].version, values) for lead_id, values in rows.items()]
+        conn,
+        [
+            writes.LeadChange(
+                lead_id, state.version, steps[lead_id], recycled[lead_id], tuple(sorted(values[lead_id].items()))
+            )
+            for lead_id, state in first.items()
+        ],
     )
     if stale:
         raise StaleLead(stale[0], first[stale[0]].version)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import GenerativeSelect
 
+from revbridge.domain.lifecycle import ObligationKind, OpenObligation
 from revbridge.store.tables import LeadRow, ObligationRow, TeamRow, UserRow, table_of
 
 QueryT = TypeVar("QueryT", bound=GenerativeSelect)
@@ -21,15 +22,26 @@ def _skip_locked(conn: Connection, query: QueryT) -> QueryT:
     return query.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else query
 
 
-def claim_due(conn: Connection, now: datetime, size: int) -> list[tuple[int, int]]:
-    """(obligation id, lead id) of up to ``size`` open obligations due by ``now``, earliest first."""
+def claim_due(conn: Connection, now: datetime, size: int) -> list[tuple[int, OpenObligation]]:
+    """(lead id, obligation) of up to ``size`` open obligations due by ``now``, earliest first; locked
+    until the transaction ends, so they stay open meanwhile."""
     query = (
-        sa.select(ObligationRow.id, ObligationRow.lead_id)
+        sa.select(
+            ObligationRow.lead_id,
+            ObligationRow.id,
+            ObligationRow.kind,
+            ObligationRow.due_at,
+            ObligationRow.required_count,
+            ObligationRow.done_count,
+        )
         .where(ObligationRow.status == "open", ObligationRow.due_at <= now)
         .order_by(ObligationRow.due_at, ObligationRow.id)
         .limit(size)
     )
-    return [(r.id, r.lead_id) for r in conn.execute(_skip_locked(conn, query))]
+    return [
+        (lead_id, OpenObligation(oid, cast(ObligationKind, kind), due_at, required, done))
+        for lead_id, oid, kind, due_at, required, done in conn.execute(_skip_locked(conn, query))
+    ]
 
 
 def claim_unrouted(conn: Connection, stage: str, limit: int) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,6 +72,22 @@ def read_states(conn: Connection, lead_ids: Sequence[int], *, lock: bool) -> dic
             )
         for row in leads:
             states[row.id] = lead_state_of(row, tuple(found.get(row.id, ())))
+    return states
+
+
+def read_lead_states(
+    conn: Connection, clocks: Mapping[int, Sequence[OpenObligation]], *, lock: bool
+) -> dict[int, LeadState]:
+    """The lifecycle state of the leads ``clocks`` names, each with the open obligations given for it (a
+    tick's claimed clocks: only those are decided on), the leads locked on PostgreSQL if ``lock``."""
+    states: dict[int, LeadState] = {}
+    dialect = conn.dialect.name
+    for part in chunks(sorted(clocks), READ_CHUNK):
+        query = sa.select(*LEAD_STATE_COLUMNS).where(id_in(dialect, LeadRow.id, part))
+        if lock and dialect == "postgresql":
+            query = query.order_by(LeadRow.id).with_for_update()
+        for row in conn.execute(query):
+            states[row.id] = lead_state_of(row, tuple(clocks[row.id]))
     return states
 
 

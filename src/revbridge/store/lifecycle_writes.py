@@ -42,16 +42,23 @@ def _grouped(pairs: Iterable[tuple[Any, int]]) -> dict[Any, list[int]]:
     return groups
 
 
-def close_obligations(conn: Connection, closings: Iterable[Closing]) -> None:
+def close_obligations(
+    conn: Connection, closings: Iterable[Closing], escalated_to: Mapping[int, str] | None = None
+) -> None:
     """Close the obligations still open, with their status and moment (and their final count, where the
-    closing says it; otherwise the count stays as it is)."""
+    closing says it; otherwise the count stays as it is). Those in ``escalated_to`` (obligation id ->
+    who hears of it) are escalated in the same statement, at the closing's moment, one level more."""
     table = table_of(ObligationRow)
-    for (status, at, done), ids in _grouped(
-        ((c.status, c.at, c.done_count), c.obligation_id) for c in closings
-    ).items():
+    escalated_to = escalated_to or {}
+    groups = _grouped(
+        ((c.status, c.at, c.done_count, escalated_to.get(c.obligation_id)), c.obligation_id) for c in closings
+    )
+    for (status, at, done, to), ids in groups.items():
         values: dict[str, Any] = {"status": status, "closed_at": at}
         if done is not None:
             values["done_count"] = done
+        if to is not None:
+            values.update(escalated_at=at, escalated_to=to, escalation_level=table.c.escalation_level + 1)
         for part in chunks(ids, IN_CHUNK):
             conn.execute(
                 table.update()
@@ -77,23 +84,20 @@ def assign_owners(conn: Connection, owners: Mapping[int, tuple[int | None, str]]
     then. Where nobody could take a lead (owner None) only the reason is written: it keeps the owner it
     had (none, for a new MQL, which then waits for the tick to route it) and is not counted as routed."""
     leads = table_of(LeadRow)
-    placed = [{"lid": lid, "owner": owner, "why": why} for lid, (owner, why) in owners.items() if owner is not None]
-    unplaced = [{"lid": lid, "why": why} for lid, (owner, why) in owners.items() if owner is None]
-    if placed:
+    dialect = conn.dialect.name
+    placed = [(lid, owner, why) for lid, (owner, why) in owners.items() if owner is not None]
+    unplaced = [(lid, why) for lid, (owner, why) in owners.items() if owner is None]
+    for part in chunks(placed, IN_CHUNK):
+        ids, owner_ids, whys = _bound_rows(dialect, part, (sa.Integer(), sa.Integer(), sa.String()))
         conn.execute(
-            leads.update()
-            .where(leads.c.id == sa.bindparam("lid"))
-            .values(owner_id=sa.bindparam("owner"), routed_at=at, routing_reason=sa.bindparam("why")),
-            placed,
+            leads.update().where(leads.c.id == ids).values(owner_id=owner_ids, routed_at=at, routing_reason=whys)
         )
-    if unplaced:
-        conn.execute(
-            leads.update().where(leads.c.id == sa.bindparam("lid")).values(routing_reason=sa.bindparam("why")),
-            unplaced,
-        )
+    for part in chunks(unplaced, IN_CHUNK):
+        ids, whys = _bound_rows(dialect, part, (sa.Integer(), sa.String()))
+        conn.execute(leads.update().where(leads.c.id == ids).values(routing_reason=whys))
     users = table_of(UserRow)
-    for part in chunks(sorted({row["owner"] for row in placed}), IN_CHUNK):
-        conn.execute(users.update().where(id_in(conn.dialect.name, users.c.id, part)).values(last_assigned_at=at))
+    for part in chunks(sorted({owner for _, owner, _ in placed}), IN_CHUNK):
+        conn.execute(users.update().where(id_in(dialect, users.c.id, part)).values(last_assigned_at=at))
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def open_obligations(conn: Connection, clocks: Iterable[tuple[FreshClock, int, i
         groups.setdefault(clock, []).append((lead_id, owner_id))
     for clock, pairs in groups.items():
         for part in chunks(pairs, IN_CHUNK):
-            leads, owners = _pairs(conn.dialect.name, part)
+            leads, owners = _bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
             constants = {
                 "kind": sa.literal(clock.kind, sa.String()),
                 "team": sa.literal(clock.team, sa.String()),
@@ -129,27 +133,21 @@ def open_obligations(conn: Connection, clocks: Iterable[tuple[FreshClock, int, i
                 "escalation_level": sa.literal(0, sa.Integer()),
                 "sla_version": sa.literal(clock.sla_version, sa.Integer()),
             }
-            select = sa.select(leads, owners, *constants.values())
+            select = sa.select(leads.label("lead_id"), owners.label("owner_id"), *constants.values())
             conn.execute(sa.insert(table).from_select(["lead_id", "owner_id", *constants], select))
 
 
-def _pairs(dialect: str, pairs: Sequence[tuple[int, int | None]]) -> tuple[Any, Any]:
-    """Two columns (lead id, owner id) of a derived table holding ``pairs``."""
+def _bound_rows(dialect: str, rows: Sequence[Sequence[int | str | None]], types: Sequence[Any]) -> list[Any]:
+    """The columns of a derived table holding ``rows`` (integers and texts), bound as one value per column
+    on PostgreSQL (``unnest`` of arrays) and as one JSON text on SQLite (``json_each``): thousands of rows
+    in one statement, without a bound parameter each."""
     if dialect == "postgresql":
-        rows = (
-            sa.func.unnest(
-                sa.literal([p[0] for p in pairs], ARRAY(sa.Integer())),
-                sa.literal([p[1] for p in pairs], ARRAY(sa.Integer())),
-            )
-            .table_valued("lead_id", "owner_id")
-            .render_derived()
-        )
-        return rows.c.lead_id, rows.c.owner_id
-    rows = sa.func.json_each(sa.literal(json.dumps(pairs), sa.String())).table_valued("value")
-    return (
-        sa.func.json_extract(rows.c.value, "$[0]").label("lead_id"),
-        sa.func.json_extract(rows.c.value, "$[1]").label("owner_id"),
-    )
+        names = [f"c{i}" for i in range(len(types))]
+        arrays = [sa.literal([row[i] for row in rows], ARRAY(t)) for i, t in enumerate(types)]
+        derived = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+        return [derived.c[name] for name in names]
+    listed = sa.func.json_each(sa.literal(json.dumps(rows), sa.String())).table_valued("value")
+    return [sa.func.json_extract(listed.c.value, f"$[{i}]") for i in range(len(types))]
 
 
 def record_transitions(conn: Connection, transitions: Sequence[tuple[int, Transition]], sla_version: int) -> None:
@@ -174,31 +172,51 @@ def record_transitions(conn: Connection, transitions: Sequence[tuple[int, Transi
     )
 
 
-def update_leads_if_unchanged(conn: Connection, updates: Sequence[tuple[int, int, dict[str, Any]]]) -> list[int]:
-    """(lead id, version read, values with its new ``version``): written onto each lead still at the
-    version read, one ``executemany`` per set of columns. Returns the leads that had moved meanwhile
-    (empty when all were written); the caller then rolls back."""
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for lead_id, version, values in updates:
-        shapes.setdefault(tuple(sorted(values)), []).append({"_id": lead_id, "_version": version, **values})
+@dataclass(frozen=True)
+class LeadChange:
+    """What a batch changes on one lead: ``steps`` more versions (one per decision), ``recycled`` more
+    loops, and ``values`` (stage, stage_changed_at, nurture_until, updated_at) that many leads share."""
+
+    lead_id: int
+    version: int  # as read
+    steps: int
+    recycled: int
+    values: tuple[tuple[str, Any], ...]
+
+
+def update_leads_if_unchanged(conn: Connection, changes: Sequence[LeadChange]) -> list[int]:
+    """Write each change onto its lead if the lead is still at the version read: one ``UPDATE … FROM`` per
+    group of equal changes, the (id, version) pairs bound as one value. Returns the leads that had moved
+    meanwhile (empty when all were written); the caller then rolls back."""
     leads = table_of(LeadRow)
+    groups: dict[tuple[int, int, tuple[tuple[str, Any], ...]], list[tuple[int, int]]] = {}
+    for change in changes:
+        groups.setdefault((change.steps, change.recycled, change.values), []).append((change.lead_id, change.version))
     written = 0
-    for columns, rows in shapes.items():
-        query = (
-            leads.update()
-            .where(leads.c.id == sa.bindparam("_id"), leads.c.version == sa.bindparam("_version"))
-            .values({c: sa.bindparam(c) for c in columns})
-        )
-        written += conn.execute(query, rows).rowcount
-    if written == len(updates):
+    for (steps, recycled, values), pairs in groups.items():
+        for part in chunks(pairs, IN_CHUNK):
+            ids, versions = _bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
+            query = (
+                leads.update()
+                .where(leads.c.id == ids, leads.c.version == versions)
+                .values(
+                    {
+                        **dict(values),
+                        "version": leads.c.version + steps,
+                        "recycle_count": leads.c.recycle_count + recycled,
+                    }
+                )
+            )
+            written += conn.execute(query).rowcount
+    if written == len(changes):
         return []
-    ids = [lead_id for lead_id, _, _ in updates]
-    now_at = conn.execute(sa.select(leads.c.id, leads.c.version).where(id_in(conn.dialect.name, leads.c.id, ids)))
+    lead_ids = [c.lead_id for c in changes]
+    now_at = conn.execute(sa.select(leads.c.id, leads.c.version).where(id_in(conn.dialect.name, leads.c.id, lead_ids)))
     current = {int(lead_id): int(version) for lead_id, version in now_at}
     # A lead that moved meanwhile may have reached the very version it would have been given (another
     # writer's one change): then which one it was cannot be told, and the first lead stands for them.
-    moved = [lead_id for lead_id, _, values in updates if current.get(lead_id) != values["version"]]
-    return moved or ids[:1]
+    moved = [c.lead_id for c in changes if current.get(c.lead_id) != c.version + c.steps]
+    return moved or lead_ids[:1]
 
 
 def progress_obligations(conn: Connection, progress: Sequence[tuple[int, int]]) -> None:
