@@ -14,9 +14,9 @@ In one run, on one freshly built SQLite file:
    Parquet. Then the per-row Python baseline on a sample of leads (the definition,
    ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the ratio.
 2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
-3. ``tick`` twice, on a copy of the store as built. Built are ``--obligations`` open obligations plus 1% more; first 1% of them are due
-   (a minute's tick of a busy team, among all the open clocks), then, two hours later, the other
-   ``--obligations`` all at once (a backlog: the worker was down).
+3. ``tick`` twice, on a copy of the store as built. Built are ``--obligations`` open obligations plus 1%
+   more; first 1% of them are due (a minute's tick of a busy team, among all the open clocks), then, two
+   hours later, the other ``--obligations`` all at once (a backlog: the worker was down).
 
 The store is filled through SQLite's own bulk path (not timed): touchpoints spread over a year, types
 weighted as a real log is (page views most, demo requests few).
