@@ -25,6 +25,7 @@ from revbridge.domain.lifecycle import (
     OpenObligation,
     Rejected,
     Scored,
+    breach_all,
     decide,
 )
 from revbridge.domain.scoring import Score
@@ -266,3 +267,28 @@ def test_random_events_only_make_the_moves_the_sla_allows_and_every_move_is_reco
                     assert any(t == required for _, t in log), f"{to_stage} reached without {required}"
     assert set(statuses.values()) <= {"open", "met", "breached", "cancelled"}
     assert {o.id for o in lead.open_obligations} == {i for i, s in statuses.items() if s == "open"}
+
+
+OBLIGATIONS = st.lists(
+    st.builds(
+        OpenObligation,
+        id=st.integers(1, 10**6),
+        kind=st.sampled_from(["accept", "first_touch", "attempts"]),
+        due_at=st.just(T0),
+        required_count=st.integers(1, 4),
+        done_count=st.integers(0, 3),
+    ),
+    max_size=30,
+    unique_by=lambda o: o.id,
+)
+
+
+@given(OBLIGATIONS, st.integers(0, 500))
+def test_breaching_many_at_once_decides_what_breaching_each_alone_does(
+    obligations: list[OpenObligation], hours: int
+) -> None:
+    """A tick decides alike clocks once per kind; that must be what ``decide`` says of each breach."""
+    at = T0 + timedelta(hours=hours)
+    lead = _lead("mql", open_obligations=tuple(obligations))
+    one_by_one = [decide(lead, Breached(o, at), _sla(), CLOCK) for o in obligations]
+    assert breach_all(obligations, at, _sla(), CLOCK) == one_by_one

@@ -14,6 +14,7 @@ Pure: no I/O; ``now`` comes in with each event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -337,7 +338,12 @@ def _on_breached(lead: LeadState, event: Breached, sla: Sla, clock: Deadlines) -
     obligation = event.obligation
     if obligation.id not in {o.id for o in lead.open_obligations}:
         return Decision()  # met or closed in the meantime: nothing to escalate
-    closing = Closing(obligation.id, "breached", event.at, obligation.done_count)
+    return _breach(obligation, event.at, sla, clock)
+
+
+def _breach(obligation: OpenObligation, at: datetime, sla: Sla, clock: Deadlines) -> Decision:
+    """What breaching an open obligation does; it depends on the obligation alone, not on its lead."""
+    closing = Closing(obligation.id, "breached", at, obligation.done_count)
     rule: Escalation | None = getattr(sla.clocks.escalations, _deadline_name(obligation.kind))
     if rule is None:
         return Decision(close=(closing,))
@@ -345,8 +351,31 @@ def _on_breached(lead: LeadState, event: Breached, sla: Sla, clock: Deadlines) -
     if not rule.reassign:
         return Decision(close=(closing,), escalate=escalate)
     duration = _duration_of(sla, obligation.kind)
-    fresh = _open(obligation.kind, duration, event.at, clock, obligation.required_count)
+    fresh = _open(obligation.kind, duration, at, clock, obligation.required_count)
     return Decision(close=(closing,), escalate=escalate, route=True, open=(fresh,))
+
+
+def breach_all(obligations: Sequence[OpenObligation], at: datetime, sla: Sla, clock: Deadlines) -> list[Decision]:
+    """``decide(lead, Breached(o, at))`` for each of ``obligations``, every one open on its lead: the same
+    decisions, worked out once per kind of clock (a tick after an outage breaches thousands of alike
+    clocks) and then given each obligation's id and count."""
+    made: dict[tuple[ObligationKind, int], Decision] = {}
+    decisions: list[Decision] = []
+    for obligation in obligations:
+        key = (obligation.kind, obligation.required_count)
+        template = made.get(key)
+        if template is None:
+            template = made[key] = _breach(obligation, at, sla, clock)
+        escalate = template.escalate
+        decisions.append(
+            Decision(
+                close=(Closing(obligation.id, "breached", at, obligation.done_count),),
+                escalate=Escalate(obligation.id, escalate.kind, escalate.to) if escalate is not None else None,
+                route=template.route,
+                open=template.open,
+            )
+        )
+    return decisions
 
 
 def _duration_of(sla: Sla, kind: ObligationKind) -> Duration:

@@ -40,7 +40,7 @@ def claim_due(conn: Connection, now: datetime, size: int) -> list[tuple[int, Ope
     )
     return [
         (lead_id, OpenObligation(oid, cast(ObligationKind, kind), due_at, required, done))
-        for lead_id, oid, kind, due_at, required, done in conn.execute(_skip_locked(conn, query))
+        for lead_id, oid, kind, due_at, required, done in conn.execute(_skip_locked(conn, query)).all()
     ]
 
 

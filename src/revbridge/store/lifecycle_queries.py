@@ -86,7 +86,7 @@ def read_lead_states(
         query = sa.select(*LEAD_STATE_COLUMNS).where(id_in(dialect, LeadRow.id, part))
         if lock and dialect == "postgresql":
             query = query.order_by(LeadRow.id).with_for_update()
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # fetched at once: several times cheaper than row by row
             states[row.id] = lead_state_of(row, tuple(clocks[row.id]))
     return states
 
@@ -108,9 +108,9 @@ def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts
             .select_from(LeadRow)
             .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
             .where(id_in(conn.dialect.name, LeadRow.id, part))
-        )
-        for row in rows:
-            facts[row.id] = LeadFacts(row.country, row.region, row.industry, row.employees, row.account_owner_id)
+        ).all()
+        for lead_id, country, region, industry, employees, owner_id in rows:
+            facts[lead_id] = LeadFacts(country, region, industry, employees, owner_id)
     return facts
 
 
