@@ -10,39 +10,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import normalise_company
 from revbridge.domain.records import AccountRecord, OpportunityRecord, SpendRecord, UserRecord
 from revbridge.services.ingest_leads import IngestCounts
+from revbridge.store import crm_queries as crm
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
-from revbridge.store.tables import (
-    AccountRow,
-    CampaignSpendRow,
-    OpportunityContactRow,
-    OpportunityRow,
-    UserRow,
-    table_of,
-)
-
-
-def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values: dict[str, Any]) -> str:
-    """Insert, update or leave a row; returns which of created / updated / duplicate happened."""
-    if stored is None:
-        conn.execute(sa.insert(table), values)
-        return "created"
-    changes = {k: v for k, v in values.items() if stored.get(k) != v and k != "properties"}
-    if "properties" in values:
-        merged = {**(stored.get("properties") or {}), **values["properties"]}
-        if merged != (stored.get("properties") or {}):
-            changes["properties"] = merged
-    if not changes:
-        return "duplicate"
-    conn.execute(sa.update(table).where(table.c.id == stored["id"]).values(**changes))
-    return "updated"
+from revbridge.store.tables import AccountRow, CampaignSpendRow, OpportunityRow, UserRow, table_of
 
 
 def _count(counts: IngestCounts, outcome: str) -> None:
@@ -60,11 +37,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
         users = repo.find_users(conn)
         for record in records:
             normalised = normalise_company(record.name)
-            query = sa.select(table).where(
-                (table.c.normalised_name == normalised)
-                | ((table.c.domain == record.domain) if record.domain else sa.false())
-            )
-            found = conn.execute(query).first()
+            found = crm.find_account(conn, normalised, record.domain)
             values: dict[str, Any] = {
                 "name": record.name,
                 "normalised_name": normalised,
@@ -80,7 +53,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
-            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+            _count(counts, crm.upsert(conn, table, found, values))
     return counts
 
 
@@ -92,7 +65,7 @@ def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime
         for record in records:
             team_id = repo.get_or_create_team(conn, record.team, record.team_kind)
             email = (record.email or f"{_slug(record.name)}@{_slug(record.team)}.invalid").lower()
-            found = conn.execute(sa.select(table).where(table.c.email == email)).first()
+            found = crm.find_user(conn, email)
             values: dict[str, Any] = {
                 "email": email,
                 "name": record.name,
@@ -105,20 +78,19 @@ def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
-            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
-        _link_managers(conn, table, records)
+            _count(counts, crm.upsert(conn, table, found, values))
+        _link_managers(conn, records)
     return counts
 
 
-def _link_managers(conn: Connection, table: sa.Table, records: Sequence[UserRecord]) -> None:
+def _link_managers(conn: Connection, records: Sequence[UserRecord]) -> None:
     """Each person's manager, named by name or e-mail, once everyone in the batch is stored."""
-    people = conn.execute(sa.select(table.c.id, table.c.email, table.c.name)).all()
-    by_key = {key.lower(): row.id for row in people for key in (row.email, row.name) if key}
+    by_key = {key.lower(): user_id for user_id, *keys in crm.user_keys(conn) for key in keys if key}
     for record in records:
         manager = by_key.get(record.manager.lower()) if record.manager else None
         person = by_key.get((record.email or "").lower()) or by_key.get(record.name.lower())
         if manager is not None and person is not None and manager != person:
-            conn.execute(table.update().where(table.c.id == person).values(manager_id=manager))
+            crm.set_manager(conn, person, manager)
 
 
 class OpportunityIngestor:
@@ -170,21 +142,14 @@ class OpportunityIngestor:
                     "lost_reason": record.lost_reason,
                     "properties": properties,
                 }
-                found = conn.execute(
-                    sa.select(table).where(
-                        (table.c.source == record.source) & (table.c.external_id == record.external_id)
-                    )
-                ).first()
-                outcome = _upsert(conn, table, dict(found._mapping) if found else None, values)
+                found = crm.find_opportunity(conn, record.source, record.external_id)
+                outcome = crm.upsert(conn, table, found, values)
                 if outcome != "duplicate":
-                    conn.execute(
-                        sa.update(table)
-                        .where((table.c.source == record.source) & (table.c.external_id == record.external_id))
-                        .values(updated_at=now)
-                    )
+                    crm.touch_opportunity(conn, record.source, record.external_id, now)
                 _count(counts, outcome)
                 if record.contact_emails:
-                    self._link_contacts(conn, record)
+                    lead_ids = repo.find_lead_ids_by_email(conn, list(record.contact_emails))
+                    crm.link_contacts(conn, record.source, record.external_id, set(lead_ids.values()))
         return counts
 
     def _index(self, conn: Connection) -> AccountIndex:
@@ -193,22 +158,6 @@ class OpportunityIngestor:
             for account_id, name, domain in repo.list_account_keys(conn):
                 self._accounts.add(account_id, name, domain)
         return self._accounts
-
-    def _link_contacts(self, conn: Connection, record: OpportunityRecord) -> None:
-        opp_id = conn.execute(
-            sa.select(OpportunityRow.id).where(
-                (OpportunityRow.source == record.source) & (OpportunityRow.external_id == record.external_id)
-            )
-        ).scalar_one()
-        lead_ids = repo.find_lead_ids_by_email(conn, list(record.contact_emails))
-        linked = set(
-            conn.execute(
-                sa.select(OpportunityContactRow.lead_id).where(OpportunityContactRow.opportunity_id == opp_id)
-            ).scalars()
-        )
-        new = [{"opportunity_id": opp_id, "lead_id": i, "role": None} for i in lead_ids.values() if i not in linked]
-        if new:
-            conn.execute(sa.insert(OpportunityContactRow), new)
 
 
 def ingest_spend(
@@ -222,18 +171,12 @@ def ingest_spend(
         ids = repo.get_or_create_campaigns(conn, {r.campaign: r.channel for r in records}, known)
         for record in records:
             campaign_id = ids[record.campaign]
-            found = conn.execute(
-                sa.select(table).where(
-                    (table.c.campaign_id == campaign_id)
-                    & (table.c.day == record.day)
-                    & (table.c.source == record.source)
-                )
-            ).first()
+            found = crm.find_spend(conn, campaign_id, record.day, record.source)
             values = {
                 "campaign_id": campaign_id,
                 "day": record.day,
                 "amount": record.amount,
                 "source": record.source,
             }
-            _count(counts, _upsert(conn, table, dict(found._mapping) if found else None, values))
+            _count(counts, crm.upsert(conn, table, found, values))
     return counts
