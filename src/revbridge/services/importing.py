@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.connectors.batches import DEFAULT_BATCH_SIZE, RejectWriter, rejects_path
@@ -27,9 +26,8 @@ from revbridge.domain.records import Reject
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
 from revbridge.services.ingest_events import EventIngestor, records_to_table
 from revbridge.services.ingest_leads import IngestCounts, LeadIngestor
-from revbridge.store import deferred_indexes
+from revbridge.store import deferred_indexes, import_runs
 from revbridge.store.engine import writing
-from revbridge.store.tables import ImportRunRow
 
 Progress = Callable[[int], None]  # bytes read so far
 
@@ -155,10 +153,7 @@ def run_import(
     rejected_rows: set[int] = set()
     writer = RejectWriter(rejects_path(path))
     with writing(engine).begin() as conn:
-        run_id = conn.execute(
-            sa.insert(ImportRunRow).returning(ImportRunRow.id),
-            {"kind": kind, "file": str(path), "started_at": clock(), "counts": {}, "status": "running"},
-        ).scalar_one()
+        run_id = import_runs.start_run(conn, kind, str(path), clock())
 
     def settle(batch: Any, pending: Pending) -> None:
         counts, unresolved, leads_created = pending()
@@ -191,9 +186,5 @@ def run_import(
     summary.rejected = len(rejected_rows)
     summary.rejects_file = str(writer.path) if writer.count else None
     with writing(engine).begin() as conn:
-        conn.execute(
-            sa.update(ImportRunRow)
-            .where(ImportRunRow.id == run_id)
-            .values(finished_at=clock(), counts=summary.as_dict(), status="done")
-        )
+        import_runs.finish_run(conn, run_id, summary.as_dict(), clock())
     return summary

@@ -18,7 +18,6 @@ from revbridge.domain.identity import email_domain, normalise_company
 from revbridge.domain.records import PERSON_FIELDS, LeadRecord, lead_keys, merge_leads
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
-from revbridge.store.tables import LeadRow, StageTransitionRow
 
 # LeadRecord fields stored as lead columns of the same name.
 _PLAIN_FIELDS = (*PERSON_FIELDS, "converted")
@@ -126,22 +125,20 @@ class LeadIngestor:
             if changes:
                 changes["version"] = stored["version"] + 1
                 changes["updated_at"] = now
-                conn.execute(sa.update(LeadRow).where(LeadRow.id == stored["id"]).values(**changes))
+                repo.update_lead(conn, stored["id"], changes)
                 stored.update(changes)
                 counts.updated += 1
             else:
                 counts.duplicate += 1
 
         if new_rows:
-            # A plain executemany, then the ids by natural key: RETURNING in parameter order made SQLite
-            # run one INSERT per row.
-            conn.execute(sa.insert(LeadRow), new_rows)
+            repo.insert_leads(conn, new_rows)
             ids = repo.find_lead_ids_by_external_id(conn, [(r["source"], r["external_id"]) for r in new_rows])
             for record, row in zip(new_histories, new_rows, strict=True):
                 lead_id = ids[(row["source"], row["external_id"])]
                 transitions.extend(_initial_transitions(lead_id, record, row, now))
         if transitions:
-            conn.execute(sa.insert(StageTransitionRow), transitions)
+            repo.insert_transitions(conn, transitions)
         return counts
 
     def _new_row(

@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused
 from revbridge.domain.sla import Sla, load_sla
+from revbridge.store import sla_queries as queries
 from revbridge.store.tables import SlaVersionRow
 
 SIGNING_TEAMS: tuple[str, ...] = ("marketing", "sales")
@@ -109,7 +109,7 @@ def apply_sla(
     number = 1
     try:
         with Session(engine) as session, session.begin():
-            latest = session.scalars(sa.select(SlaVersionRow).order_by(SlaVersionRow.version.desc()).limit(1)).first()
+            latest = queries.latest_version(session)
             if latest is not None and latest.checksum == checksum:
                 raise SlaUnchanged(latest.version, checksum)
             if latest is not None and effective_from < latest.effective_from:
@@ -134,12 +134,7 @@ def current_sla(engine: Engine, at: datetime) -> tuple[int, Sla] | None:
     """The version in force at ``at`` (the latest to take effect by then), or None before the first."""
     _require_aware(at=at)
     with Session(engine) as session:
-        row = session.scalars(
-            sa.select(SlaVersionRow)
-            .where(SlaVersionRow.effective_from <= at)
-            .order_by(SlaVersionRow.effective_from.desc(), SlaVersionRow.version.desc())
-            .limit(1)
-        ).first()
+        row = queries.version_in_force(session, at)
         if row is None:
             return None
         return row.version, load_sla(row.text, source=f"SLA version {row.version}")
@@ -147,9 +142,9 @@ def current_sla(engine: Engine, at: datetime) -> tuple[int, Sla] | None:
 
 def get_sla_version(engine: Engine, version: int) -> SlaVersion:
     with Session(engine) as session:
-        row = session.scalars(sa.select(SlaVersionRow).where(SlaVersionRow.version == version)).first()
+        row = queries.version_numbered(session, version)
         if row is None:
-            known = session.scalars(sa.select(SlaVersionRow.version).order_by(SlaVersionRow.version)).all()
+            known = [v.version for v in queries.all_versions(session)]
             raise SlaVersionNotFound(version, known)
         return _version(row)
 
@@ -157,8 +152,7 @@ def get_sla_version(engine: Engine, version: int) -> SlaVersion:
 def list_sla_versions(engine: Engine) -> list[SlaVersion]:
     """Every stored version, oldest first."""
     with Session(engine) as session:
-        rows = session.scalars(sa.select(SlaVersionRow).order_by(SlaVersionRow.version)).all()
-        return [_version(row) for row in rows]
+        return [_version(row) for row in queries.all_versions(session)]
 
 
 def _version(row: SlaVersionRow) -> SlaVersion:

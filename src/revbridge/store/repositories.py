@@ -155,3 +155,17 @@ def find_users(conn: Connection) -> dict[str, int]:
 def get_or_create_team(conn: Connection, name: str, kind: str) -> int:
     conn.execute(insert_ignoring_conflicts(conn, table_of(TeamRow)), {"name": name, "kind": kind})
     return int(conn.execute(sa.select(TeamRow.id).where(TeamRow.name == name)).scalar_one())
+
+
+def update_lead(conn: Connection, lead_id: int, changes: dict[str, Any]) -> None:
+    conn.execute(sa.update(LeadRow).where(LeadRow.id == lead_id).values(**changes))
+
+
+def insert_leads(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """A plain executemany (find the ids by natural key after: RETURNING in parameter order made SQLite
+    run one INSERT per row)."""
+    conn.execute(sa.insert(LeadRow), rows)
+
+
+def insert_transitions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    conn.execute(sa.insert(StageTransitionRow), rows)
