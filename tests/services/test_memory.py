@@ -1,0 +1,44 @@
+"""Keeping freed memory for reuse during a batch: blocks stay with the process inside, go back outside."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from revbridge.services.memory import _glibc
+
+PROBE = textwrap.dedent(
+    """
+    import os, numpy as np
+    from revbridge.services.memory import reusing_freed_memory
+
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def kept_after_free():
+        block = np.ones(64 * 2**20, dtype=np.uint8)  # 64 MiB, every page touched
+        before = rss()
+        del block
+        return before - rss() < 32 * 2**20  # less than half of it handed back
+
+    outside = kept_after_free()
+    with reusing_freed_memory():
+        with reusing_freed_memory():
+            pass
+        inside = kept_after_free()  # still inside the outer one
+    after = kept_after_free()
+    print(outside, inside, after)
+    """
+)
+
+
+@pytest.mark.skipif(_glibc() is None or not os.path.exists("/proc/self/statm"), reason="needs glibc on Linux")
+def test_a_freed_block_stays_with_the_process_only_inside_even_when_nested() -> None:
+    # A fresh interpreter: the test run's own heap would blur the figures.
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "False"]
