@@ -22,6 +22,23 @@ from revbridge.store.engine import writing
 from revbridge.store.tables import AccountRow, CampaignSpendRow, OpportunityRow, UserRow, table_of
 
 
+def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values: dict[str, Any]) -> str:
+    """Insert, update or leave a row (``properties`` merged into what is stored); returns which of
+    created / updated / duplicate happened."""
+    if stored is None:
+        crm.insert_row(conn, table, values)
+        return "created"
+    changes = {k: v for k, v in values.items() if stored.get(k) != v and k != "properties"}
+    if "properties" in values:
+        merged = {**(stored.get("properties") or {}), **values["properties"]}
+        if merged != (stored.get("properties") or {}):
+            changes["properties"] = merged
+    if not changes:
+        return "duplicate"
+    crm.update_row(conn, table, stored["id"], changes)
+    return "updated"
+
+
 def _count(counts: IngestCounts, outcome: str) -> None:
     setattr(counts, outcome, getattr(counts, outcome) + 1)
 
@@ -53,7 +70,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
-            _count(counts, crm.upsert(conn, table, found, values))
+            _count(counts, _upsert(conn, table, found, values))
     return counts
 
 
@@ -78,7 +95,7 @@ def ingest_users(engine: Engine, records: Sequence[UserRecord], *, now: datetime
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
-            _count(counts, crm.upsert(conn, table, found, values))
+            _count(counts, _upsert(conn, table, found, values))
         _link_managers(conn, records)
     return counts
 
@@ -143,7 +160,7 @@ class OpportunityIngestor:
                     "properties": properties,
                 }
                 found = crm.find_opportunity(conn, record.source, record.external_id)
-                outcome = crm.upsert(conn, table, found, values)
+                outcome = _upsert(conn, table, found, values)
                 if outcome != "duplicate":
                     crm.touch_opportunity(conn, record.source, record.external_id, now)
                 _count(counts, outcome)
@@ -178,5 +195,5 @@ def ingest_spend(
                 "amount": record.amount,
                 "source": record.source,
             }
-            _count(counts, crm.upsert(conn, table, found, values))
+            _count(counts, _upsert(conn, table, found, values))
     return counts

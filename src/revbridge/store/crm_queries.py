@@ -1,5 +1,6 @@
 """What adding the sales side's records reads and writes: accounts, users, opportunities and their
-contacts, and campaign spend, each found by its natural key and upserted."""
+contacts, and campaign spend, each found by its natural key; ``services/ingest_crm.py`` decides whether a
+record is new, changed or a duplicate."""
 
 from __future__ import annotations
 
@@ -19,21 +20,12 @@ from revbridge.store.tables import (
 )
 
 
-def upsert(conn: Connection, table: sa.Table, stored: dict[str, Any] | None, values: dict[str, Any]) -> str:
-    """Insert, update or leave a row (``properties`` merged into what is stored); returns which of
-    created / updated / duplicate happened."""
-    if stored is None:
-        conn.execute(sa.insert(table), values)
-        return "created"
-    changes = {k: v for k, v in values.items() if stored.get(k) != v and k != "properties"}
-    if "properties" in values:
-        merged = {**(stored.get("properties") or {}), **values["properties"]}
-        if merged != (stored.get("properties") or {}):
-            changes["properties"] = merged
-    if not changes:
-        return "duplicate"
-    conn.execute(sa.update(table).where(table.c.id == stored["id"]).values(**changes))
-    return "updated"
+def insert_row(conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    conn.execute(sa.insert(table), values)
+
+
+def update_row(conn: Connection, table: sa.Table, row_id: int, changes: dict[str, Any]) -> None:
+    conn.execute(sa.update(table).where(table.c.id == row_id).values(**changes))
 
 
 def _first(conn: Connection, query: sa.Select[Any]) -> dict[str, Any] | None:
