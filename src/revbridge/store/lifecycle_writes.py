@@ -10,18 +10,16 @@ per row (a lead's new stage and version, its owner and why) as one ``executemany
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from revbridge.domain.lifecycle import Closing, Transition
-from revbridge.store.repositories import chunks, id_in
+from revbridge.store.repositories import bound_rows, chunks, id_in
 from revbridge.store.tables import (
     FeedbackRow,
     LeadRow,
@@ -88,12 +86,12 @@ def assign_owners(conn: Connection, owners: Mapping[int, tuple[int | None, str]]
     placed = [(lid, owner, why) for lid, (owner, why) in owners.items() if owner is not None]
     unplaced = [(lid, why) for lid, (owner, why) in owners.items() if owner is None]
     for part in chunks(placed, IN_CHUNK):
-        ids, owner_ids, whys = _bound_rows(dialect, part, (sa.Integer(), sa.Integer(), sa.String()))
+        ids, owner_ids, whys = bound_rows(dialect, part, (sa.Integer(), sa.Integer(), sa.String()))
         conn.execute(
             leads.update().where(leads.c.id == ids).values(owner_id=owner_ids, routed_at=at, routing_reason=whys)
         )
     for part in chunks(unplaced, IN_CHUNK):
-        ids, whys = _bound_rows(dialect, part, (sa.Integer(), sa.String()))
+        ids, whys = bound_rows(dialect, part, (sa.Integer(), sa.String()))
         conn.execute(leads.update().where(leads.c.id == ids).values(routing_reason=whys))
     users = table_of(UserRow)
     for part in chunks(sorted({owner for _, owner, _ in placed}), IN_CHUNK):
@@ -121,7 +119,7 @@ def open_obligations(conn: Connection, clocks: Iterable[tuple[FreshClock, int, i
         groups.setdefault(clock, []).append((lead_id, owner_id))
     for clock, pairs in groups.items():
         for part in chunks(pairs, IN_CHUNK):
-            leads, owners = _bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
+            leads, owners = bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
             constants = {
                 "kind": sa.literal(clock.kind, sa.String()),
                 "team": sa.literal(clock.team, sa.String()),
@@ -135,19 +133,6 @@ def open_obligations(conn: Connection, clocks: Iterable[tuple[FreshClock, int, i
             }
             select = sa.select(leads.label("lead_id"), owners.label("owner_id"), *constants.values())
             conn.execute(sa.insert(table).from_select(["lead_id", "owner_id", *constants], select))
-
-
-def _bound_rows(dialect: str, rows: Sequence[Sequence[int | str | None]], types: Sequence[Any]) -> list[Any]:
-    """The columns of a derived table holding ``rows`` (integers and texts), bound as one value per column
-    on PostgreSQL (``unnest`` of arrays) and as one JSON text on SQLite (``json_each``): thousands of rows
-    in one statement, without a bound parameter each."""
-    if dialect == "postgresql":
-        names = [f"c{i}" for i in range(len(types))]
-        arrays = [sa.literal([row[i] for row in rows], ARRAY(t)) for i, t in enumerate(types)]
-        derived = sa.func.unnest(*arrays).table_valued(*names).render_derived()
-        return [derived.c[name] for name in names]
-    listed = sa.func.json_each(sa.literal(json.dumps(rows), sa.String())).table_valued("value")
-    return [sa.func.json_extract(listed.c.value, f"$[{i}]") for i in range(len(types))]
 
 
 def record_transitions(conn: Connection, transitions: Sequence[tuple[int, Transition]], sla_version: int) -> None:
@@ -195,7 +180,7 @@ def update_leads_if_unchanged(conn: Connection, changes: Sequence[LeadChange]) -
     written = 0
     for (steps, recycled, values), pairs in groups.items():
         for part in chunks(pairs, IN_CHUNK):
-            ids, versions = _bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
+            ids, versions = bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
             query = (
                 leads.update()
                 .where(leads.c.id == ids, leads.c.version == versions)
