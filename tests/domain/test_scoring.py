@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 
 from revbridge.domain.scoring import (
     EngagementState,
+    TypeState,
     combined_score,
     engagement_from_touchpoints,
     fit_score,
+    reasons_to_store,
     score_lead,
+    stored_reasons,
 )
 from revbridge.domain.sla import Sla, load_sla
 
@@ -137,3 +140,45 @@ def test_without_caps_the_order_of_arrival_does_not_matter(events: list[tuple[st
     got = state.at(engagement, now)
     for kind, value in expected.items():
         assert math.isclose(got[kind], value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(touchpoints, st.integers(0, 60 * 24 * 60), st.integers(0, 60 * 24 * 60), st.booleans())
+def test_the_stored_reasons_and_the_state_referenced_to_the_scoring_moment_give_every_reason_back(
+    events: list[tuple[str, int]], scored_after: int, later: int, competitor: bool
+) -> None:
+    """What is stored (the reasons without the types' lines, and the state referenced to the scoring
+    moment) reads back as every reason; adding touchpoints to the referenced state gives what adding them
+    to the state before would, older touchpoints included."""
+    sla = _sla()
+    engagement = sla.scoring.engagement
+    assert engagement is not None
+    timed = sorted(((k, T0 + timedelta(minutes=m)) for k, m in events), key=lambda e: e[1])
+    state = EngagementState()
+    for kind, at in timed:
+        state = state.add(engagement, kind, at)
+    now = (timed[-1][1] if timed else T0) + timedelta(minutes=scored_after)
+    lead = {"email": "a@rivaldata.com" if competitor else "a@acme.example", "country": "DE", "job_title": "CTO"}
+    score = score_lead(sla.scoring, lead, None, state, now)
+    stored = reasons_to_store(score.reasons)
+    assert not any(" × " in str(rule) for rule, _ in stored)
+    referenced = state.referenced(engagement, now)
+    assert referenced.ref_at == (None if state.ref_at is None else now)
+    back = stored_reasons(stored, EngagementState.from_json(referenced.to_json()))
+    assert [r.rule for r in back] == [r.rule for r in score.reasons]
+    for got, want in zip(back, score.reasons, strict=True):
+        assert math.isclose(got.points, want.points, rel_tol=1e-9, abs_tol=1e-9)
+    # The state goes on from the scoring moment as it would have from its own reference time.
+    extra = [("demo_request", T0 + timedelta(minutes=m)) for m in (0, scored_after + later)]
+    before, after = state, referenced
+    for kind, at in extra:
+        before, after = before.add(engagement, kind, at), after.add(engagement, kind, at)
+    end = now + timedelta(minutes=later + 1)
+    for kind, value in before.at(engagement, end).items():
+        assert math.isclose(after.at(engagement, end)[kind], value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_reasons_stored_with_the_types_lines_are_read_as_they_are() -> None:
+    stored = [["fit: country in DE", 10.0], ["engagement: 2 × webinar_attended, decayed", 14.5]]
+    state = EngagementState(T0, {"page_view": TypeState(3.0, 3)})  # not what the lines were scored from
+    assert [(r.rule, r.points) for r in stored_reasons(stored, state)] == [(r, p) for r, p in stored]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from revbridge.domain.scoring import EngagementState, score_lead
 from revbridge.services import scoring
 from revbridge.services.contract import Contract
+from revbridge.services.lead_story import lead_story
 from revbridge.services.scoring import add_touchpoint, rescore_all
 from revbridge.store import mirror
 from revbridge.store.engine import writing
@@ -170,6 +171,36 @@ def test_one_touchpoint_updates_the_score_carries_on_from_a_rescoring_and_qualif
     assert last.score.combined == pytest.approx(expected)
     assert last.lifecycle is not None
     assert last.lifecycle.stage == "mql"
+
+
+def test_a_touchpoint_scored_later_stores_its_state_at_the_scoring_moment_and_the_story_explains_it(
+    engine: Engine,
+) -> None:
+    """The touchpoint happened a day before it was scored: the stored state is referenced to the scoring
+    moment, the stored reasons leave the type lines to it, and the lead's story and its score history
+    show every line with the points it gave at that moment."""
+    contract = _setup(engine)
+    outcome = add_touchpoint(
+        engine,
+        lead_id=3,
+        kind="content_download",
+        occurred_at=NOW - timedelta(days=1),
+        source="web",
+        external_id="c1",
+        contract=contract,
+        now=NOW,
+    )
+    assert outcome.score is not None
+    lines = [(r.rule, r.points) for r in outcome.score.reasons]
+    assert any(rule == "engagement: 1 × content_download, decayed" for rule, _ in lines)
+    assert any("competitor" in rule for rule, _ in lines)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(LeadRow).where(LeadRow.id == 3)).one()
+    assert row.engagement_ref_at == NOW
+    assert not any(" × " in rule for rule, _ in row.score_reasons)
+    story = lead_story(engine, 3)
+    assert [(r.rule, pytest.approx(r.points)) for r in story.lead.score_reasons] == lines
+    assert [(r.rule, r.points) for r in story.scores[-1].reasons] == lines
 
 
 def test_touchpoints_of_one_lead_arriving_at_once_all_count(engine: Engine) -> None:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.domain.scoring import EngagementState, decay_factor, score_lead
+from revbridge.domain.scoring import EngagementState, Score, decay_factor, reasons_to_store, score_lead, stored_reasons
 from revbridge.services.contract import Contract
 from revbridge.services.score_writes import json_floats
 from revbridge.services.scoring import rescore_all
@@ -54,16 +54,28 @@ def _setup(engine: Engine) -> Contract:
     return contract
 
 
-def _expected(contract: Contract, lead_id: int) -> tuple[list[list[Any]], dict[str, Any]]:
-    """The reasons and the state, one touchpoint at a time, the state carried to ``NOW``."""
+def _state(contract: Contract, lead_id: int) -> EngagementState:
     engagement = contract.sla.scoring.engagement
     assert engagement is not None
     state = EngagementState()
     for kind, at in sorted(EVENTS[lead_id], key=lambda e: e[1]):
         state = state.add(engagement, kind, at)
+    return state
+
+
+def _score(contract: Contract, lead_id: int) -> Score:
+    """The lead scored one touchpoint at a time."""
     account = {"employees": 1200} if lead_id == 1 else None
-    score = score_lead(contract.sla.scoring, PEOPLE[lead_id - 1], account, state, NOW)
-    reasons = [[r.rule, r.points] for r in score.reasons]
+    return score_lead(contract.sla.scoring, PEOPLE[lead_id - 1], account, _state(contract, lead_id), NOW)
+
+
+def _expected(contract: Contract, lead_id: int) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The reasons as stored and the state, one touchpoint at a time, the state carried to ``NOW``."""
+    engagement = contract.sla.scoring.engagement
+    assert engagement is not None
+    state = _state(contract, lead_id)
+    score = _score(contract, lead_id)
+    reasons = reasons_to_store(score.reasons)
     if state.ref_at is None:
         return reasons, {"ref_at": None, "types": {}}
     factor = decay_factor(NOW, state.ref_at, engagement.half_life.as_timedelta().total_seconds())
@@ -101,6 +113,11 @@ def test_every_lead_stores_the_reasons_and_state_one_lead_at_a_time_would(engine
         row = stored[lead_id]
         assert _same(row.score_reasons, reasons), (lead_id, row.score_reasons, reasons)
         assert _same(row.engagement_state, state), (lead_id, row.engagement_state, state)
+        # Read back, the reasons are every line scoring the lead now gives, the types' from the state.
+        read = stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state))
+        assert _same(
+            [[r.rule, r.points] for r in read], [[r.rule, r.points] for r in _score(contract, lead_id).reasons]
+        )
         assert row.scored_at == NOW
         assert row.engagement_ref_at == NOW
         text = raw[lead_id]

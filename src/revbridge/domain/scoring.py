@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -30,6 +30,9 @@ from revbridge.domain.identity import email_domain
 from revbridge.domain.sla_sections import Engagement, FitRule, Scoring
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIT_LINE_HEAD = "fit: "
+TYPE_LINE_HEAD = "engagement: "  # a touchpoint type's line: "engagement: 3 × webinar, decayed"
+TYPE_LINE_MARK = " × "
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,7 @@ def fit_score(
     rules: Iterable[FitRule], lead: Mapping[str, Any], account: Mapping[str, Any] | None = None
 ) -> tuple[float, tuple[ScoreReason, ...]]:
     reasons = tuple(
-        ScoreReason(f"fit: {rule.describe()}", rule.points)
+        ScoreReason(f"{FIT_LINE_HEAD}{rule.describe()}", rule.points)
         for rule in rules
         if rule_holds(rule, field_value(rule.field, lead, account))
     )
@@ -191,13 +194,17 @@ class EngagementState:
         by_type[kind] = TypeState(before.value + worth, before.count + 1, window, earned)
         return EngagementState(ref, by_type)
 
+    def referenced(self, engagement: Engagement, now: datetime) -> EngagementState:
+        """The same state with its values decayed to ``now`` and ``now`` as the reference time (itself
+        when ``now`` is not later). Exact: decay is a factor; cap windows and counts do not move."""
+        if self.ref_at is None or now <= self.ref_at:
+            return self
+        factor = decay_factor(now, self.ref_at, engagement.half_life.as_timedelta().total_seconds())
+        return EngagementState(now, {name: replace(s, value=s.value * factor) for name, s in self.by_type.items()})
+
     def at(self, engagement: Engagement, now: datetime) -> dict[str, float]:
         """Each type's decayed value at ``now`` (not before the reference time)."""
-        if self.ref_at is None:
-            return {}
-        half_life = engagement.half_life.as_timedelta().total_seconds()
-        factor = decay_factor(now, self.ref_at, half_life) if now > self.ref_at else 1.0
-        return {name: state.value * factor for name, state in self.by_type.items()}
+        return {name: state.value for name, state in self.referenced(engagement, now).by_type.items()}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -248,14 +255,41 @@ def competitor_points(engagement: Engagement, email: str | None) -> float:
     return float(engagement.competitors.points) if domain in domains else 0.0
 
 
+def type_lines(state: EngagementState) -> list[ScoreReason]:
+    """One line per touchpoint type that gives points, worth its value at the state's reference time."""
+    return [
+        ScoreReason(f"{TYPE_LINE_HEAD}{s.count}{TYPE_LINE_MARK}{name}, decayed", s.value)
+        for name, s in sorted(state.by_type.items())
+        if s.value != 0
+    ]
+
+
+def is_type_line(rule: str) -> bool:
+    return rule.startswith(TYPE_LINE_HEAD) and TYPE_LINE_MARK in rule
+
+
+def reasons_to_store(reasons: Iterable[ScoreReason]) -> list[list[Any]]:
+    """A score's reasons as stored beside its engagement state (``[[rule, points], ...]``): the lines of
+    the touchpoint types are left out, because the state, referenced to the scoring moment, holds them."""
+    return [[r.rule, r.points] for r in reasons if not is_type_line(r.rule)]
+
+
+def stored_reasons(stored: Iterable[Sequence[Any]] | None, state: EngagementState) -> tuple[ScoreReason, ...]:
+    """Every reason of a stored score, in the order ``score_lead`` gives them: the fit lines, the
+    touchpoint types' lines from ``state``, then the rest. Reasons stored with their type lines (before
+    they were left out) are read as they are."""
+    lines = [ScoreReason(str(rule), float(points)) for rule, points in stored or []]
+    if any(is_type_line(r.rule) for r in lines):
+        return tuple(lines)
+    fit = [r for r in lines if r.rule.startswith(FIT_LINE_HEAD)]
+    rest = [r for r in lines if not r.rule.startswith(FIT_LINE_HEAD)]
+    return (*fit, *type_lines(state), *rest)
+
+
 def engagement_score(
     engagement: Engagement, state: EngagementState, email: str | None, now: datetime
 ) -> tuple[float, tuple[ScoreReason, ...]]:
-    reasons = [
-        ScoreReason(f"engagement: {state.by_type[name].count} × {name}, decayed", value)
-        for name, value in sorted(state.at(engagement, now).items())
-        if value != 0
-    ]
+    reasons = type_lines(state.referenced(engagement, now))
     penalty = competitor_points(engagement, email)
     if penalty:
         reasons.append(ScoreReason("engagement: e-mail from a competitor's domain", penalty))

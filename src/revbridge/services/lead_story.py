@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import LeadNotFound, NotFound
-from revbridge.domain.scoring import ScoreReason
+from revbridge.domain.scoring import EngagementState, ScoreReason, stored_reasons
 from revbridge.store import lead_queries as q
 
 
@@ -248,7 +248,7 @@ def _profile(row: Any) -> LeadProfile:
         p_convert=row.predicted,
         score=row.score,
         scored_at=row.scored_at,
-        score_reasons=score_lines(row.score_reasons),
+        score_reasons=stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state)),
         routing_reason=row.routing_reason,
         routed_at=row.routed_at,
         stage_changed_at=row.stage_changed_at,

@@ -42,7 +42,7 @@ from revbridge.domain.permissions import (
     check_resolution,
     check_verdict,
 )
-from revbridge.domain.scoring import Score, ScoreReason
+from revbridge.domain.scoring import EngagementState, Score, stored_reasons
 from revbridge.services.contract import Contract, contract_at
 from revbridge.services.lead_story import (
     FeedbackEntry,
@@ -340,7 +340,7 @@ def _stored_score(conn: Connection, lead_id: int) -> Score | None:
     row = q.lead_scores(conn, lead_id)
     if row is None:
         return None
-    reasons = tuple(ScoreReason(str(rule), float(points)) for rule, points in row.score_reasons or [])
+    reasons = stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state))
     return Score(row.fit_score, row.engagement_score, row.predicted, row.score, reasons)
 
 

@@ -1,7 +1,9 @@
 """Writing a batch rescoring back: every lead's scores, the reasons for them and its engagement state.
 
-The reasons (``[[rule, points], ...]``) and the state (``EngagementState.to_json()``) are built as JSON
-text with Arrow compute, never lead by lead in Python. Texts (rules, touchpoint types) are escaped once
+The reasons (``[[rule, points], ...]``, as ``domain.scoring.reasons_to_store`` keeps them: the fit lines
+and the competitor line; the touchpoint types' lines are read from the state, which is referenced to the
+scoring moment) and the state (``EngagementState.to_json()``) are built as JSON text with Arrow compute,
+never lead by lead in Python. Texts (rules, touchpoint types) are escaped once
 by ``json.dumps``; only numbers vary per lead. The fit reasons of a lead depend only on which rules hold,
 so each combination that occurs is written once and taken per lead; the competitor line likewise. Floats
 are written as Python writes them when they are whole numbers below 1e16 (``10.0``), otherwise in Arrow's
@@ -30,6 +32,7 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
 from revbridge.connectors.prefetch import prefetch
+from revbridge.domain.scoring import FIT_LINE_HEAD
 from revbridge.domain.scoring_batch import BatchEngagement, Bools, Floats, Ints
 from revbridge.domain.sla import Sla
 from revbridge.store.score_batches import update_lead_scores
@@ -89,8 +92,8 @@ def _json_float(value: float) -> str:
 class _Rows:
     """The rows to write, a chunk of leads at a time: the three scores, reasons and state as text, and id.
 
-    Each (lead, type) gets its reason and its state entry as text, followed by ", " unless it is its lead's
-    last; a lead's entries are then one run of bytes, which becomes the lead's string without copying.
+    Each (lead, type) gets its state entry as text, followed by ", " unless it is its lead's last; a lead's
+    entries are then one run of bytes, which becomes the lead's string without copying.
     """
 
     def __init__(self, sla: Sla, scores: LeadScores, now: datetime) -> None:
@@ -122,11 +125,7 @@ class _Rows:
             ],
             pa.string(),
         )
-        # The JSON of one (lead, type): constant parts around its numbers.
-        self.reason_head = "[" + json.dumps("engagement: ")[:-1]
-        self.reason_tails = pa.array(
-            [json.dumps(f" × {name}, decayed")[1:] + ", " for name in scores.kinds], pa.string()
-        )
+        # The JSON of one (lead, type)'s state: constant parts around its numbers.
         self.state_heads = pa.array([json.dumps(name) + ": [" for name in scores.kinds], pa.string())
         self.separators = pa.array(["", ", "], pa.string())
         self.state_heads_by_types = pa.array(
@@ -151,8 +150,7 @@ class _Rows:
         scores = self.scores
         size = hi - lo
         first, last = int(self.starts[lo]), int(self.starts[hi])
-        empty = pa.repeat(pa.scalar("", pa.string()), size)
-        engaged, types, has_types = empty, empty, np.zeros(size, dtype=bool)
+        types, has_types = pa.repeat(pa.scalar("", pa.string()), size), np.zeros(size, dtype=bool)
         if self.batch is not None and last > first:
             batch = self.batch
             kind = pa.array(batch.kind[first:last])
@@ -162,23 +160,16 @@ class _Rows:
             window = batch.window[first:last]
             windows = pc.if_else(pa.array(window < 0), _NULL, pc.cast(pa.array(window), pa.string()))
             earned = json_floats(batch.earned_in_window[first:last])
-            reasons = pc.binary_join_element_wise(
-                self.reason_head, count, pc.take(self.reason_tails, kind), value, "]", more, ""
-            )
             state = pc.binary_join_element_wise(
                 pc.take(self.state_heads, kind), value, ", ", count, ", ", windows, ", ", earned, "]", more, ""
             )
             bounds = self.starts[lo : hi + 1] - first
-            engaged, types = _runs(reasons, bounds), _runs(state, bounds)
+            types = _runs(state, bounds)
             has_types = bounds[1:] > bounds[:-1]
-        fit_any = self.fit_any[lo:hi]
-        # "[" and the fit reasons, ", " between them and the engagement's if both are there, then the
-        # competitor line (after ", " if anything came before) and "]".
+        # "[" and the fit reasons, then the competitor line (after ", " if a fit reason came before) and "]".
         reasons = pc.binary_join_element_wise(
             pc.take(self.fit_texts, pa.array(self.fit_codes[lo:hi])),
-            pc.take(self.separators, pa.array((fit_any & has_types).astype(np.int64))),
-            engaged,
-            pc.take(self.penalty_texts, pa.array(self.penalty_codes[lo:hi] + (fit_any | has_types))),
+            pc.take(self.penalty_texts, pa.array(self.penalty_codes[lo:hi] + self.fit_any[lo:hi])),
             "",
         )
         state = pc.binary_join_element_wise(
@@ -209,7 +200,7 @@ def _fit_reasons(sla: Sla, matched: Sequence[Bools], size: int) -> tuple[pa.Arra
     """The start of each lead's reasons, "[" and the reasons of the fit rules that hold, as one text per
     combination of rules that occurs; per lead, which combination (``texts.take(codes)``); and whether any
     rule holds."""
-    entries = [json.dumps([f"fit: {rule.describe()}", float(rule.points)]) for rule in sla.scoring.fit]
+    entries = [json.dumps([f"{FIT_LINE_HEAD}{rule.describe()}", float(rule.points)]) for rule in sla.scoring.fit]
     combinations: list[list[str]] = [[]]
     codes = np.zeros(size, dtype=np.int64)
     for start in range(0, len(entries), _RULES_PER_CODE):

@@ -25,7 +25,15 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
-from revbridge.domain.scoring import EngagementState, Score, ScoreReason, combined_score, engagement_score
+from revbridge.domain.scoring import (
+    FIT_LINE_HEAD,
+    EngagementState,
+    Score,
+    ScoreReason,
+    combined_score,
+    engagement_score,
+    reasons_to_store,
+)
 from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
 from revbridge.domain.sla_sections import Engagement
@@ -101,10 +109,13 @@ def _rescore_one(
     lead = lead_state_of(row)
     engagement = sla.scoring.engagement
     state = EngagementState.from_json(row.engagement_state)
-    fit_reasons = tuple(ScoreReason(r, p) for r, p in row.score_reasons or [] if str(r).startswith("fit:"))
+    fit_reasons = tuple(
+        ScoreReason(str(r), float(p)) for r, p in row.score_reasons or [] if str(r).startswith(FIT_LINE_HEAD)
+    )
     value, engagement_reasons = 0.0, tuple[ScoreReason, ...]()
     if engagement is not None:
-        state = state.add(engagement, kind, occurred_at)
+        # Referenced to the scoring moment, the state holds the values the type lines show.
+        state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
         value, engagement_reasons = engagement_score(engagement, state, row.email, now)
     fit = float(row.fit_score or 0.0)
     combined = combined_score(sla.scoring, fit, value, row.predicted)
@@ -118,7 +129,8 @@ def _rescore_one(
         engagement=value,
         p_convert=row.predicted,
         combined=combined,
-        reasons=[[r.rule, r.points] for r in score.reasons],
+        reasons=reasons_to_store(score.reasons),
+        history=[[r.rule, r.points] for r in score.reasons],
         now=now,
         cause="touchpoint",
     )

@@ -62,9 +62,15 @@ def find_lead(conn: Connection, lead_id: int) -> Row | None:
 
 
 def lead_scores(conn: Connection, lead_id: int) -> Row | None:
-    """The scores stored on the lead: fit_score, engagement_score, predicted, score, score_reasons."""
+    """The scores stored on the lead: fit_score, engagement_score, predicted, score, score_reasons and
+    engagement_state (which holds the touchpoint types' reasons)."""
     query = sa.select(
-        LeadRow.fit_score, LeadRow.engagement_score, LeadRow.predicted, LeadRow.score, LeadRow.score_reasons
+        LeadRow.fit_score,
+        LeadRow.engagement_score,
+        LeadRow.predicted,
+        LeadRow.score,
+        LeadRow.score_reasons,
+        LeadRow.engagement_state,
     ).where(LeadRow.id == lead_id)
     return conn.execute(query).first()
 

@@ -69,10 +69,12 @@ def store_score(
     p_convert: float | None,
     combined: float,
     reasons: list[list[Any]],
+    history: list[list[Any]],
     now: datetime,
     cause: str,
 ) -> None:
-    """The lead's new scores, and a snapshot of them for its score history."""
+    """The lead's new scores with the ``reasons`` kept beside its engagement state, and a snapshot of
+    them for its score history with every reason (``history``)."""
     conn.execute(
         _SCORE,
         {
@@ -94,7 +96,7 @@ def store_score(
             "engagement": engagement,
             "p_convert": p_convert,
             "score": combined,
-            "reasons": reasons,
+            "reasons": history,
             "cause": cause,
         },
     )
