@@ -49,6 +49,8 @@ APPEND_ONLY = {"touchpoints": "occurred_at", "activities": "occurred_at", "stage
 # Operational tables of no use to analytics; every other table is snapshotted, new ones included.
 NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots"})
 SNAPSHOT = tuple(t.name for t in metadata.sorted_tables if t.name not in APPEND_ONLY and t.name not in NOT_MIRRORED)
+MIRRORED = (*APPEND_ONLY, *SNAPSHOT)
+STATE_FILE = "state.json"
 CHUNK_ROWS = 2_000_000  # rows read at a time, about: bounds memory whatever the table's size
 _PART = re.compile(r"part-(\d+)-(\d+)\.parquet$")
 
@@ -144,20 +146,31 @@ def _ranges(engine: Engine, table: str, watermark: int, high: int) -> list[tuple
 
 def _range_query(engine: Engine, table: str, low: int, high: int) -> tuple[str, tuple[int, int]]:
     key = key_column(engine.dialect.name, table)
-    columns = ", ".join(c.name for c in metadata.tables[table].columns if c.name != "seq")
+    columns = ", ".join(c.name for c in mirrored_columns(table))
     first, second = ("?", "?") if engine.dialect.name == "sqlite" else ("$1", "$2")
     return f"SELECT {columns} FROM {table} WHERE {key} > {first} AND {key} <= {second}", (low, high)
 
 
 def conform(rows: pa.Table, table: str) -> pa.Table:
-    """``rows`` of ``table`` with one Arrow type per column, whichever database they came from."""
-    columns = metadata.tables[table].columns
+    """``rows`` of ``table`` with every mirrored column, in the table's order, one Arrow type per column,
+    whichever database they came from (a column the rows lack is null)."""
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
-    for name in rows.column_names:
-        if name not in columns:
-            continue
-        out[name] = _conform_column(rows.column(name), columns[name].type)
+    for column in mirrored_columns(table):
+        if column.name in rows.column_names:
+            out[column.name] = _conform_column(rows.column(column.name), column.type)
+        else:
+            out[column.name] = pa.nulls(rows.num_rows, _arrow_type(column.type))
     return pa.table(out)
+
+
+def mirrored_columns(table: str) -> list[sa.Column[Any]]:
+    """The columns of ``table`` the mirror holds: all but ``seq``, the store's own bookkeeping."""
+    return [c for c in metadata.tables[table].columns if c.name != "seq"]
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema of ``table``'s files in the mirror, columns in the table's order."""
+    return pa.schema([(c.name, _arrow_type(c.type)) for c in mirrored_columns(table)])
 
 
 def _arrow_type(kind: Any) -> pa.DataType:
@@ -251,12 +264,20 @@ def parts(root: Path, table: str) -> Iterator[Path]:
     yield from sorted((root / table).rglob("part-*.parquet"), key=lambda p: p.name)
 
 
+def files(root: Path, table: str) -> list[Path]:
+    """The Parquet files that hold ``table`` in the mirror at ``root`` (none yet: an empty list)."""
+    if table in APPEND_ONLY:
+        return list(parts(root, table))
+    snapshot = root / f"{table}.parquet"
+    return [snapshot] if snapshot.exists() else []
+
+
 def _read_state(root: Path) -> dict[str, int]:
-    path = root / "state.json"
+    path = root / STATE_FILE
     return dict(json.loads(path.read_text())) if path.exists() else {}
 
 
 def _write_state(root: Path, state: dict[str, int]) -> None:
-    temporary = root / "state.json.tmp"
+    temporary = root / f"{STATE_FILE}.tmp"
     temporary.write_text(json.dumps(state, indent=2, sort_keys=True))
-    os.replace(temporary, root / "state.json")
+    os.replace(temporary, root / STATE_FILE)
