@@ -1,0 +1,52 @@
+"""What a metric can be sliced by: a value per lead (its channel, source, campaign, segment, owner).
+
+Each dimension is an Ibis table ``(lead_id, <name>)`` built from the leads and the tables beside them,
+with a label for leads that have no value (``(none)``), so that every lead falls in exactly one slice.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from revbridge.analytics.source import Source
+from revbridge.domain.errors import RevBridgeError
+
+NONE = "(none)"
+# Company size bands by employees (of the lead, else of its account): the usual B2B segments.
+SEGMENTS = ((1000, "enterprise"), (200, "mid-market"), (1, "smb"))
+DIMENSIONS = {
+    "channel": "the channel of the lead's campaign, else its lead source",
+    "source": "the lead source the lead came with (HubSpot's Original Source, Salesforce's LeadSource)",
+    "campaign": "the campaign that brought the lead",
+    "segment": "company size: enterprise (1,000+ employees), mid-market (200–999), smb (1–199)",
+    "owner": "the person the lead is routed to",
+}
+
+
+class UnknownDimension(RevBridgeError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"cannot slice by {name!r}: use one of {', '.join(DIMENSIONS)}")
+
+
+def lead_dimension(source: Source, name: str) -> ir.Table:
+    """``(lead_id, <name>)`` for every lead."""
+    leads = source.table("leads")
+    if name == "source":
+        return leads.select(lead_id=leads.id, source=leads.lead_source.fill_null(NONE))
+    if name in ("channel", "campaign"):
+        campaigns = source.table("campaigns")
+        joined = leads.left_join(campaigns, leads.campaign_id == campaigns.id)
+        value = joined.channel.fill_null(joined.lead_source) if name == "channel" else joined.name
+        return joined.select(lead_id=joined.id, **{name: value.fill_null(NONE)})
+    if name == "segment":
+        accounts = source.table("accounts").select(account=ibis._.id, account_employees=ibis._.employees)
+        joined = leads.left_join(accounts, leads.account_id == accounts.account)
+        employees = joined.employees.fill_null(joined.account_employees)
+        band = ibis.cases(*((employees >= low, label) for low, label in SEGMENTS), else_=NONE)
+        return joined.select(lead_id=joined.id, segment=band)
+    if name == "owner":
+        users = source.table("users").select(user=ibis._.id, email=ibis._.email)
+        joined = leads.left_join(users, leads.owner_id == users.user)
+        return joined.select(lead_id=joined.id, owner=joined.email.fill_null(NONE))
+    raise UnknownDimension(name)

@@ -1,0 +1,60 @@
+"""Helpers every metric uses: results as data frames, whole seconds, flags, exact quantiles.
+
+Each engine returns times its own way (naive UTC from SQLite and Spark, aware from DuckDB and
+PostgreSQL): every time column comes back as aware UTC, so the same metric on any engine gives equal
+frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+
+def frame_of(rows: pa.Table, order: Sequence[str] = ()) -> pd.DataFrame:
+    """``rows`` as a data frame, times as aware UTC, sorted by ``order`` (an engine returns rows in any order)."""
+    frame = rows.to_pandas()
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            frame[name] = column.dt.tz_convert("UTC").dt.as_unit("us")
+        elif pd.api.types.is_datetime64_dtype(column.dtype):
+            frame[name] = column.dt.tz_localize("UTC").dt.as_unit("us")
+    if order:
+        frame = frame.sort_values(list(order), kind="stable").reset_index(drop=True)
+    return frame
+
+
+def seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
+    """Whole seconds since the epoch: the same number on every engine (some give fractions, some not)."""
+    return moment.epoch_seconds().floor().cast("int64")
+
+
+def flag(condition: ir.BooleanValue) -> ir.IntegerValue:
+    """1 where ``condition`` holds, else 0 (PostgreSQL cannot cast a boolean to a bigint)."""
+    return ibis.cases((condition, 1), else_=0)
+
+
+def quantiles(table: ir.Table, by: Sequence[str], value: str, levels: dict[str, float]) -> ir.Table:
+    """Per group of ``by``, each quantile of ``value`` named in ``levels`` (``{"median": 0.5}``), exactly
+    and the same on every engine: linear between the two nearest ranks (numpy's default, PostgreSQL's
+    ``percentile_cont``), computed from row numbers, since not every engine has a quantile aggregate."""
+    kept = table.filter(table[value].notnull())
+    ranked = kept.mutate(
+        _rank=ibis.row_number().over(ibis.window(group_by=list(by), order_by=kept[value])),
+        _n=kept[value].count().over(ibis.window(group_by=list(by))),
+    )
+    aggregates: dict[str, ir.Value] = {}
+    for name, level in levels.items():
+        position = (ranked._n - 1) * level
+        low = position.floor().cast("int64")
+        high = ibis.least(low + 1, ranked._n - 1)
+        at_low = ibis.cases((ranked._rank == low, ranked[value].cast("float64")), else_=ibis.null("float64")).max()
+        at_high = ibis.cases((ranked._rank == high, ranked[value].cast("float64")), else_=ibis.null("float64")).max()
+        fraction = (position - low).max()
+        aggregates[name] = at_low + (at_high - at_low) * fraction
+    return ranked.group_by(list(by)).aggregate(**aggregates)

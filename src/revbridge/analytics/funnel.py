@@ -1,0 +1,165 @@
+"""The funnel, read from the append-only log of stage transitions.
+
+**Cohort funnel.** Leads are grouped by when they entered the funnel (their first transition) and
+followed wherever they went since: how many reached each stage, the share of the cohort, and the
+conversion from the stage before. A lead counts as having reached a stage when it reached that stage
+or any later one (an import may start a lead further down). ``entries`` counts every entry into the
+stage, so a lead recycled through nurture and qualified again counts twice there; ``recycled`` is the
+number of the cohort's leads that went to nurture at least once.
+
+**Period funnel.** What happened in each period, whoever it happened to: the distinct leads that
+entered each stage in the period, and all entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from revbridge.analytics.dimensions import lead_dimension
+from revbridge.analytics.frames import flag
+from revbridge.analytics.source import Source
+from revbridge.domain.errors import RevBridgeError
+from revbridge.domain.stages import NURTURE
+
+PERIODS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+ALL = "all"  # the one cohort of ``period=None``
+
+
+class UnknownPeriod(RevBridgeError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown period {name!r}: use one of {', '.join(PERIODS)}")
+
+
+def _bucket(moment: ir.TimestampValue, period: str | None) -> ir.Value:
+    if period is None:
+        return ibis.literal(ALL)
+    if period not in PERIODS:
+        raise UnknownPeriod(period)
+    return moment.truncate(PERIODS[period])
+
+
+def _within(moment: ir.TimestampValue, since: datetime | None, until: datetime | None) -> ir.BooleanValue:
+    keep = ibis.literal(True)
+    if since is not None:
+        keep &= moment >= since
+    if until is not None:
+        keep &= moment < until
+    return keep
+
+
+def _rank(stage: ir.StringValue, stages: Sequence[str]) -> ir.IntegerValue:
+    return ibis.cases(*((stage == name, i) for i, name in enumerate(stages)), else_=ibis.null("int64"))
+
+
+def _sliced(source: Source, table: ir.Table, by: str | None) -> tuple[ir.Table, list[str]]:
+    if by is None:
+        return table, []
+    dimension = lead_dimension(source, by)
+    return table.join(dimension, "lead_id"), [by]
+
+
+def cohort_funnel(
+    source: Source,
+    stages: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    period: str | None = "month",
+    by: str | None = None,
+) -> pd.DataFrame:
+    """One row per (cohort, slice, stage): ``leads`` that reached it, their ``share`` of the cohort,
+    ``from_previous`` (conversion from the stage before), ``entries`` (recycled loops counted) and the
+    cohort's ``cohort_leads`` and ``recycled``. Cohorts are leads entering in ``[since, until)``, grouped
+    by ``period`` (None: one cohort, ``all``)."""
+    t = source.table("stage_transitions")
+    per_lead = t.group_by("lead_id").aggregate(
+        entered=t.at.min(),
+        furthest=_rank(t.to_stage, stages).max(),
+        nurtured=flag(t.to_stage == NURTURE).max(),
+    )
+    per_lead = per_lead.filter(_within(per_lead.entered, since, until))
+    per_lead = per_lead.mutate(cohort=_bucket(per_lead.entered, period))
+    per_lead, keys = _sliced(source, per_lead, by)
+    group = ["cohort", *keys]
+    reached = {f"reached_{i}": flag(per_lead.furthest >= i).sum() for i in range(len(stages))}
+    sizes = per_lead.group_by(group).aggregate(
+        cohort_leads=per_lead.count(), recycled=per_lead.nurtured.fill_null(0).sum(), **reached
+    )
+    entries_in = t.filter(t.to_stage.isin(list(stages))).join(per_lead, "lead_id")
+    entries = entries_in.group_by([*group, "to_stage"]).aggregate(entries=entries_in.count())
+    wide = source.frame(sizes, group)
+    counted = source.frame(entries, [*group, "to_stage"])
+    rows: list[dict[str, object]] = []
+    for record in wide.to_dict("records"):
+        previous: float | None = None
+        for i, stage in enumerate(stages):
+            leads = int(record[f"reached_{i}"] or 0)
+            rows.append(
+                {
+                    **{k: record[k] for k in group},
+                    "stage": stage,
+                    "leads": leads,
+                    "share": leads / record["cohort_leads"] if record["cohort_leads"] else None,
+                    "from_previous": None if previous is None else (leads / previous if previous else None),
+                    "cohort_leads": int(record["cohort_leads"]),
+                    "recycled": int(record["recycled"] or 0),
+                }
+            )
+            previous = leads
+    frame = pd.DataFrame(rows, columns=[*group, "stage", "leads", "share", "from_previous", "cohort_leads", "recycled"])
+    counted = counted.rename(columns={"to_stage": "stage"})
+    frame = frame.merge(counted, on=[*group, "stage"], how="left")
+    frame["entries"] = frame["entries"].fillna(0).astype("int64")
+    return frame
+
+
+def conversion(
+    source: Source,
+    stages: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Stage-to-stage and lead-to-customer conversion of the leads entering in ``[since, until)``: one
+    row per slice, a column ``<a>→<b>`` per pair of neighbouring stages and ``<first>→<last>``."""
+    funnel = cohort_funnel(source, stages, since=since, until=until, period=None, by=by)
+    keys = [by] if by else []
+    rows = []
+    for key, part in funnel.groupby(keys or (lambda _: ALL), sort=True):
+        reached = dict(zip(part["stage"], part["leads"], strict=True))
+        row: dict[str, object] = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=False))
+        row["leads"] = int(part["cohort_leads"].iloc[0])
+        for a, b in pairwise(stages):
+            row[f"{a}→{b}"] = reached[b] / reached[a] if reached[a] else None
+        row[f"{stages[0]}→{stages[-1]}"] = reached[stages[-1]] / reached[stages[0]] if reached[stages[0]] else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def period_funnel(
+    source: Source,
+    stages: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    period: str = "month",
+    by: str | None = None,
+) -> pd.DataFrame:
+    """One row per (period, slice, stage): the distinct ``leads`` that entered the stage in the period,
+    and all its ``entries``."""
+    t = source.table("stage_transitions")
+    t = t.filter(t.to_stage.isin(list(stages)) & _within(t.at, since, until))
+    t = t.mutate(period=_bucket(t.at, period), stage=t.to_stage)
+    t, keys = _sliced(source, t, by)
+    counts = t.group_by(["period", *keys, "stage"]).aggregate(leads=t.lead_id.nunique(), entries=t.count())
+    frame = source.frame(counts, ["period", *keys])
+    order = {stage: i for i, stage in enumerate(stages)}
+    frame = frame.sort_values(["period", *keys, "stage"], key=lambda c: c.map(order) if c.name == "stage" else c)
+    return frame.reset_index(drop=True)
