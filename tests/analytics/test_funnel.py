@@ -1,15 +1,9 @@
-"""The funnel on a hand-worked log of five leads, identical on every engine.
-
-L1 goes all the way (Jan → customer in March). L2 is rejected to nurture and qualifies again in
-February. L3 stays a lead. L4 is disqualified. L5 was imported straight in as an SQL. L1 and L2 came
-from a webinar campaign, L3 from a referral, L4 and L5 with no source at all.
-"""
+"""The funnel on the hand-worked log of five leads (``tiny.five_leads``), identical on every engine."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sqlalchemy.engine import Engine
 
 from revbridge.analytics.funnel import cohort_funnel, conversion, period_funnel
 from revbridge.domain.stages import DEFAULT_STAGES
@@ -20,34 +14,8 @@ STAGES = DEFAULT_STAGES[1:]  # lead … customer
 at = tiny.at
 
 
-def _fill(engine: Engine) -> None:
-    tiny.campaigns(engine, {1: ("Spring webinar", "webinar")})
-    tiny.leads(
-        engine,
-        {
-            1: {"campaign_id": 1},
-            2: {"campaign_id": 1},
-            3: {"lead_source": "referral"},
-            4: {},
-            5: {},
-        },
-    )
-    tiny.journeys(
-        engine,
-        {
-            1: [("lead", at("01-05")), ("mql", at("01-06")), ("sal", at("01-07")), ("sql", at("01-20")),
-                ("opportunity", at("02-01")), ("customer", at("03-01"))],
-            2: [("lead", at("01-10")), ("mql", at("01-11")), ("nurture", at("01-12")), ("mql", at("02-15")),
-                ("sal", at("02-16"))],
-            3: [("lead", at("01-20"))],
-            4: [("lead", at("02-03")), ("mql", at("02-04")), ("disqualified", at("02-05"))],
-            5: [("sql", at("02-10"))],
-        },
-    )  # fmt: skip
-
-
 def test_cohorts_count_how_far_their_leads_got_loops_included(on: On) -> None:
-    with on(_fill) as source:
+    with on(tiny.five_leads) as source:
         funnel = cohort_funnel(source, STAGES, period="month")
     january = funnel[funnel.cohort == pd.Timestamp("2026-01-01", tz="UTC")].set_index("stage")
     assert january.leads.to_dict() == {"lead": 3, "mql": 2, "sal": 2, "sql": 1, "opportunity": 1, "customer": 1}
@@ -66,14 +34,14 @@ def test_cohorts_count_how_far_their_leads_got_loops_included(on: On) -> None:
 
 
 def test_a_window_picks_the_cohort_by_when_leads_entered(on: On) -> None:
-    with on(_fill) as source:
+    with on(tiny.five_leads) as source:
         funnel = cohort_funnel(source, STAGES, since=at("02-01", 0), period=None)
     assert funnel.set_index("stage").leads["lead"] == 2
     assert set(funnel.cohort) == {"all"}
 
 
 def test_conversion_by_channel_and_overall(on: On) -> None:
-    with on(_fill) as source:
+    with on(tiny.five_leads) as source:
         overall = conversion(source, STAGES)
         by_channel = conversion(source, STAGES, by="channel").set_index("channel")
     row = overall.iloc[0]
@@ -92,7 +60,7 @@ def test_conversion_by_channel_and_overall(on: On) -> None:
 
 
 def test_the_period_funnel_counts_what_happened_in_each_month(on: On) -> None:
-    with on(_fill) as source:
+    with on(tiny.five_leads) as source:
         funnel = period_funnel(source, STAGES, period="month")
     got = {(p.month, s): n for p, s, n in funnel[["period", "stage", "leads"]].itertuples(index=False)}
     assert got == {

@@ -60,3 +60,23 @@ def campaigns(engine: Engine, named: Mapping[int, tuple[str, str | None]]) -> No
 
 def users(engine: Engine, people: Mapping[int, tuple[str, str]]) -> None:
     add(engine, UserRow, [{"id": i, "email": e, "name": e, "role": r} for i, (e, r) in people.items()])
+
+
+def five_leads(engine: Engine) -> None:
+    """L1 goes all the way (Jan → customer in March). L2 is rejected to nurture and qualifies again in
+    February. L3 stays a lead. L4 is disqualified. L5 was imported straight in as an SQL. L1 and L2 came
+    from a webinar campaign, L3 from a referral, L4 and L5 with no source at all. Every step at 09:00."""
+    campaigns(engine, {1: ("Spring webinar", "webinar")})
+    leads(engine, {1: {"campaign_id": 1}, 2: {"campaign_id": 1}, 3: {"lead_source": "referral"}, 4: {}, 5: {}})
+    journeys(
+        engine,
+        {
+            1: [("lead", at("01-05")), ("mql", at("01-06")), ("sal", at("01-07")), ("sql", at("01-20")),
+                ("opportunity", at("02-01")), ("customer", at("03-01"))],
+            2: [("lead", at("01-10")), ("mql", at("01-11")), ("nurture", at("01-12")), ("mql", at("02-15")),
+                ("sal", at("02-16"))],
+            3: [("lead", at("01-20"))],
+            4: [("lead", at("02-03")), ("mql", at("02-04")), ("disqualified", at("02-05"))],
+            5: [("sql", at("02-10"))],
+        },
+    )  # fmt: skip
