@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.store.engine import writing
-from revbridge.store.tables import CampaignRow, LeadRow, StageTransitionRow, UserRow
+from revbridge.store.tables import CampaignRow, LeadRow, ObligationRow, StageTransitionRow, UserRow
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -79,4 +79,42 @@ def five_leads(engine: Engine) -> None:
             4: [("lead", at("02-03")), ("mql", at("02-04")), ("disqualified", at("02-05"))],
             5: [("sql", at("02-10"))],
         },
+    )  # fmt: skip
+
+
+def clocks(engine: Engine) -> None:
+    """Four MQLs and their SLA clocks; at ``at("01-10")``:
+
+    L1 (Ana): accepted in time, touched in time. L2 (Ana): routed two hours late, accepted late, never
+    touched. L3: Bo let the accept clock run out, it escalated and went to Ana, who lets it run out too:
+    still an MQL, slipping through the cracks. L4 (Bo): its clock runs until the 12th; a cancelled one.
+    """
+    users(engine, {1: ("ana@nw.com", "sales"), 2: ("bo@nw.com", "sales")})
+    leads(
+        engine,
+        {1: {"stage": "sal"}, 2: {"stage": "sal"}, 3: {"stage": "mql", "email": "l3@acme.com"}, 4: {"stage": "mql"}},
+    )
+    journeys(
+        engine,
+        {1: [("mql", at("01-05"))], 2: [("mql", at("01-05"))], 3: [("mql", at("01-06"))], 4: [("mql", at("01-07"))]},
+    )
+    ana, bo = 1, 2
+    rows = [
+        (1, "accept", ana, at("01-05", 9), at("01-05", 13), "met", at("01-05", 10), None),
+        (1, "first_touch", ana, at("01-05", 10), at("01-05", 11), "met", at("01-05", 10) + timedelta(minutes=30), None),
+        (2, "accept", ana, at("01-05", 11), at("01-05", 15), "met", at("01-05", 16), None),
+        (2, "first_touch", ana, at("01-05", 16), at("01-05", 17), "open", None, None),
+        (3, "accept", bo, at("01-06", 9), at("01-06", 13), "breached", at("01-06", 13), at("01-06", 13)),
+        (3, "accept", ana, at("01-06", 13), at("01-06", 17), "open", None, None),
+        (4, "accept", bo, at("01-07", 9), at("01-12", 9), "open", None, None),
+        (4, "attempts", bo, at("01-07", 9), at("01-12", 9), "cancelled", at("01-08", 9), None),
+    ]
+    add(
+        engine,
+        ObligationRow,
+        [
+            {"lead_id": lead, "kind": kind, "team": "sales", "owner_id": owner, "opened_at": opened, "due_at": due,
+             "status": status, "closed_at": closed, "escalated_at": escalated}
+            for lead, kind, owner, opened, due, status, closed, escalated in rows
+        ],
     )  # fmt: skip
