@@ -100,6 +100,7 @@ def sync(
         snapshot = conform(rows, table)
         _replace(root / f"{table}.parquet", snapshot)
         result.snapshots[table] = snapshot.num_rows
+    _write_state(root, state)  # also when no event was new: the file marks the folder as a mirror
     return result
 
 
