@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.store.engine import writing
-from revbridge.store.tables import CampaignRow, LeadRow, ObligationRow, StageTransitionRow, UserRow
+from revbridge.store.tables import CampaignRow, FeedbackRow, LeadRow, ObligationRow, StageTransitionRow, UserRow
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -116,5 +116,44 @@ def clocks(engine: Engine) -> None:
             {"lead_id": lead, "kind": kind, "team": "sales", "owner_id": owner, "opened_at": opened, "due_at": due,
              "status": status, "closed_at": closed, "escalated_at": escalated}
             for lead, kind, owner, opened, due, status, closed, escalated in rows
+        ],
+    )  # fmt: skip
+
+
+def verdicts(engine: Engine) -> None:
+    """Six MQLs from two campaigns and sales' verdicts on them in January.
+
+    Webinar (channel webinar): L1 accepted (5), L2 accepted (4), L3 rejected bad_fit (2) with a note,
+    disputed and overturned. Ads (paid_search): L4 rejected bad_fit (1) with a note, disputed and
+    upheld; L5 rejected no_budget, disputed, open; L6 rejected bad_fit, no rating, no note; a verdict in
+    March on L1 (accepted again) falls outside January.
+    """
+    users(engine, {1: ("ana@nw.com", "sales"), 2: ("maria@nw.com", "marketing")})
+    campaigns(engine, {1: ("Spring webinar", "webinar"), 2: ("Search ads", "paid_search")})
+    leads(
+        engine,
+        {
+            1: {"campaign_id": 1, "score": 85.0}, 2: {"campaign_id": 1, "score": 65.0},
+            3: {"campaign_id": 1, "score": 61.0}, 4: {"campaign_id": 2, "score": 90.0},
+            5: {"campaign_id": 2, "score": 45.0}, 6: {"campaign_id": 2, "score": 20.0},
+        },
+    )  # fmt: skip
+    rows = [
+        (1, "accept", None, 5, None, at("01-05"), None, None),
+        (2, "accept", None, 4, "", at("01-06"), None, None),
+        (3, "reject", "bad_fit", 2, "Student, no budget.", at("01-07"), at("01-08"), "overturned"),
+        (4, "reject", "bad_fit", 1, "Competitor doing research.", at("01-08"), at("01-09"), "upheld"),
+        (5, "reject", "no_budget", None, None, at("01-09"), at("01-10"), None),
+        (6, "reject", "bad_fit", None, None, at("01-10"), None, None),
+        (1, "accept", None, 3, "Back again.", at("03-01"), None, None),
+    ]
+    add(
+        engine,
+        FeedbackRow,
+        [
+            {"lead_id": lead, "user_id": 1, "verdict": verdict, "reason": reason, "rating": rating, "note": note,
+             "at": when, "disputed_at": disputed, "disputed_by": 2 if disputed else None,
+             "dispute_note": "We think it fits." if disputed else None, "dispute_outcome": outcome}
+            for lead, verdict, reason, rating, note, when, disputed, outcome in rows
         ],
     )  # fmt: skip

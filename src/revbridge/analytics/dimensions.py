@@ -21,7 +21,9 @@ DIMENSIONS = {
     "campaign": "the campaign that brought the lead",
     "segment": "company size: enterprise (1,000+ employees), mid-market (200–999), smb (1–199)",
     "owner": "the person the lead is routed to",
+    "score_band": "the lead's current combined score in bands of 20 points: 0–20, 20–40, … 80–100, 100+",
 }
+SCORE_BANDS = ((100, "100+"), (80, "80–100"), (60, "60–80"), (40, "40–60"), (20, "20–40"), (0, "0–20"))
 
 
 class UnknownDimension(RevBridgeError):
@@ -49,4 +51,7 @@ def lead_dimension(source: Source, name: str) -> ir.Table:
         users = source.table("users").select(user=ibis._.id, email=ibis._.email)
         joined = leads.left_join(users, leads.owner_id == users.user)
         return joined.select(lead_id=joined.id, owner=joined.email.fill_null(NONE))
+    if name == "score_band":
+        band = ibis.cases(*((leads.score >= low, label) for low, label in SCORE_BANDS), else_="below 0")
+        return leads.select(lead_id=leads.id, score_band=band)
     raise UnknownDimension(name)
