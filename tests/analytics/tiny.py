@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.store.engine import writing
-from revbridge.store.tables import CampaignRow, FeedbackRow, LeadRow, ObligationRow, StageTransitionRow, UserRow
+from revbridge.store.tables import (
+    CampaignRow,
+    CampaignSpendRow,
+    FeedbackRow,
+    LeadRow,
+    ObligationRow,
+    OpportunityContactRow,
+    OpportunityRow,
+    QuotaRow,
+    StageTransitionRow,
+    TeamRow,
+    TouchpointRow,
+    UserRow,
+)
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -157,3 +170,91 @@ def verdicts(engine: Engine) -> None:
             for lead, verdict, reason, rating, note, when, disputed, outcome in rows
         ],
     )  # fmt: skip
+
+
+def deals(engine: Engine) -> None:
+    """Ana and Bo (team ``ae``) and five opportunities.
+
+    O1 Ana 100, Jan 1 → won Jan 31 (30 days), lead 1 (webinar). O2 Ana 50, Jan 10 → lost Feb 9, lead 2
+    (search ads). O3 Bo 200, Jan 5 → won Mar 6 (60 days), leads 2 and 3 (search ads). O4 Bo 80, open in
+    proposal, lead 3. O5 Ana 20, open in discovery, no contact. Quotas: Ana 500 and Bo 400 for Q1 2026,
+    Ana 300 for Q4 2025. Spend: webinar 1,000 on Jan 10; search ads 600 on Jan 11 and 400 on Feb 11.
+    Leads 1 and 2 became customers on Feb 1 and Mar 6. E-mails: three sent, two opened, one clicked.
+    """
+    add(engine, TeamRow, [{"id": 1, "name": "ae", "kind": "sales"}])
+    add(
+        engine,
+        UserRow,
+        [
+            {"id": i, "email": e, "name": e, "role": "sales", "team_id": 1}
+            for i, e in ((1, "ana@nw.com"), (2, "bo@nw.com"))
+        ],
+    )
+    campaigns(engine, {1: ("Spring webinar", "webinar"), 2: ("Search ads", "paid_search")})
+    leads(engine, {1: {"campaign_id": 1}, 2: {"campaign_id": 2}, 3: {"campaign_id": 2}})
+    journeys(
+        engine,
+        {1: [("lead", at("01-01")), ("customer", at("02-01"))], 2: [("lead", at("01-02")), ("customer", at("03-06"))]},
+    )
+    opportunities = [
+        (1, 1, 100.0, "closed_won", at("01-01"), at("01-31"), True),
+        (2, 1, 50.0, "closed_lost", at("01-10"), at("02-09"), False),
+        (3, 2, 200.0, "closed_won", at("01-05"), at("03-06"), True),
+        (4, 2, 80.0, "proposal", at("02-01"), None, None),
+        (5, 1, 20.0, "discovery", at("02-15"), None, None),
+    ]
+    add(
+        engine,
+        OpportunityRow,
+        [
+            {"id": i, "source": "test", "external_id": f"o{i}", "owner_id": owner, "amount": amount, "stage": stage,
+             "created_at": created, "closed_at": closed, "won": won}
+            for i, owner, amount, stage, created, closed, won in opportunities
+        ],
+    )  # fmt: skip
+    add(
+        engine,
+        OpportunityContactRow,
+        [{"opportunity_id": o, "lead_id": lead} for o, lead in ((1, 1), (2, 2), (3, 3), (3, 2), (4, 3))],
+    )
+    add(
+        engine,
+        QuotaRow,
+        [
+            {"user_id": 1, "period_start": date(2026, 1, 1), "period_end": date(2026, 3, 31), "amount": 500.0},
+            {"user_id": 2, "period_start": date(2026, 1, 1), "period_end": date(2026, 3, 31), "amount": 400.0},
+            {"user_id": 1, "period_start": date(2025, 10, 1), "period_end": date(2025, 12, 31), "amount": 300.0},
+        ],
+    )
+    spend = [(1, date(2026, 1, 10), 1000.0), (2, date(2026, 1, 11), 600.0), (2, date(2026, 2, 11), 400.0)]
+    add(engine, CampaignSpendRow, [{"campaign_id": c, "day": d, "amount": a, "source": "test"} for c, d, a in spend])
+    touches = [
+        (1, "email_sent"),
+        (1, "email_open"),
+        (1, "email_click"),
+        (2, "email_sent"),
+        (2, "email_open"),
+        (3, "email_sent"),
+    ]
+    rows = [
+        {
+            "lead_id": lead,
+            "source": "test",
+            "external_id": f"t{n}",
+            "type": kind,
+            "channel": "email",
+            "occurred_at": at("01-12"),
+        }
+        for n, (lead, kind) in enumerate(touches)
+    ]
+    rows.append(
+        {
+            "lead_id": 1,
+            "source": "test",
+            "external_id": "web",
+            "type": "page_view",
+            "channel": "direct",
+            "occurred_at": at("01-13"),
+        }
+    )
+    add(engine, TouchpointRow, rows)
