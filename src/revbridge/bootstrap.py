@@ -1,9 +1,13 @@
-"""Wires settings to real parts: the database engine. Interfaces call this, then one service."""
+"""Wires settings to real parts: the database engine and the analytics engine. Interfaces call this,
+then one service or metric."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from sqlalchemy.engine import Engine
 
+from revbridge.analytics.source import EngineSpec, Source, open_source
 from revbridge.settings import Settings
 from revbridge.store.engine import make_engine
 
@@ -27,3 +31,10 @@ def dispose_engines() -> None:
     """Close every engine's connections (a process about to drop its databases: tests)."""
     while _engines:
         _engines.popitem()[1].dispose()
+
+
+def source(database: str | None, engine_spec: str | None) -> AbstractContextManager[Source]:
+    """The store's tables on the analytics engine ``engine_spec`` (``store``, ``duckdb:PATH`` or
+    ``spark:PATH``; default REVBRIDGE_ANALYTICS, else ``store``)."""
+    url = database or settings().database_url
+    return open_source(EngineSpec.parse(engine_spec), url)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.sla import Sla
+from revbridge.domain.stages import DEFAULT_STAGES
 from revbridge.services.sla_versions import NoSlaInForce, current_sla
 
 
@@ -31,3 +32,9 @@ def contract_at(engine: Engine, at: datetime) -> Contract:
     if found is None:
         raise NoSlaInForce(at)
     return Contract.of(*found)
+
+
+def stage_order(engine: Engine, at: datetime) -> tuple[str, ...]:
+    """The funnel stages of the SLA in force at ``at``, in order; the default funnel when none is."""
+    found = current_sla(engine, at)
+    return Contract.of(*found).sla.stage_order if found is not None else DEFAULT_STAGES

@@ -1,0 +1,294 @@
+"""``revbridge funnel | velocity | compliance | feedback | kpis``: the shared numbers, defined once.
+
+Each command's help starts with the definition its numbers follow: the docstring of the module that
+computes them (``revbridge.analytics``), the same text the dashboard's glossary and the reports show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from revbridge import bootstrap
+from revbridge.analytics import compliance as compliance_metrics
+from revbridge.analytics import feedback as feedback_metrics
+from revbridge.analytics import funnel as funnel_metrics
+from revbridge.analytics import revenue as revenue_metrics
+from revbridge.analytics import velocity as velocity_metrics
+from revbridge.analytics.dimensions import DIMENSIONS
+from revbridge.analytics.source import Source
+from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.services.contract import stage_order
+
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        envvar="REVBRIDGE_ANALYTICS",
+        help="Where to compute: store (the database itself, default), duckdb:PATH or spark:PATH "
+        "(the mirror at PATH, made by `revbridge mirror sync PATH`).",
+    ),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this day or moment (2026-01-01, UTC unless it says), inclusive.")
+]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this day or moment, exclusive.")]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Slice by " + "; ".join(f"{k}: {v}" for k, v in DIMENSIONS.items()) + "."),
+]
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="The moment 'now' means (open clocks past due, stalled leads); default now.")
+]
+
+
+class FunnelView(StrEnum):
+    cohort = "cohort"
+    period = "period"
+    conversion = "conversion"
+
+
+class Period(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class VelocityView(StrEnum):
+    stages = "stages"
+    cycle = "cycle"
+    stalled = "stalled"
+
+
+class ComplianceView(StrEnum):
+    clocks = "clocks"
+    speed = "speed"
+    slipping = "slipping"
+
+
+class FeedbackView(StrEnum):
+    acceptance = "acceptance"
+    reasons = "reasons"
+    disputes = "disputes"
+    notes = "notes"
+
+
+class KpiView(StrEnum):
+    revenue = "revenue"
+    pipeline = "pipeline"
+    quota = "quota"
+    cac = "cac"
+    reach = "reach"
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected a day like 2026-01-01 or a moment, got {text!r}", param_hint=option
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _now(text: str | None) -> datetime:
+    return _moment(text, "--at") or datetime.now(UTC)
+
+
+def _emit(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    emit_rows(rows, fmt, columns=list(frame.columns), title=title)
+
+
+def _run(database: str | None, engine: str | None, metric: Callable[[Source], pd.DataFrame]) -> pd.DataFrame:
+    with bootstrap.source(database, engine) as source:
+        return metric(source)
+
+
+def _help(module: Any, usage: str) -> str:
+    """The module's definitions, each paragraph on one line (the terminal wraps it), then the usage."""
+    paragraphs = (module.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
+    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), usage])
+
+
+def funnel(
+    view: Annotated[FunnelView, typer.Option("--view", help="cohort, period or conversion.")] = FunnelView.cohort,
+    period: Annotated[Period, typer.Option("--period", help="Group cohorts or events by this period.")] = Period.month,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: ByOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    start, end = _moment(since, "--since"), _moment(until, "--until")
+    stages = stage_order(bootstrap.engine(database), end or datetime.now(UTC))
+    if view is FunnelView.cohort:
+        frame = _run(
+            database,
+            engine,
+            lambda s: funnel_metrics.cohort_funnel(s, stages, since=start, until=end, period=period.value, by=by),
+        )
+    elif view is FunnelView.period:
+        frame = _run(
+            database,
+            engine,
+            lambda s: funnel_metrics.period_funnel(s, stages, since=start, until=end, period=period.value, by=by),
+        )
+    else:
+        frame = _run(database, engine, lambda s: funnel_metrics.conversion(s, stages, since=start, until=end, by=by))
+    _emit(frame, fmt, f"Funnel: {view.value}")
+
+
+def velocity(
+    view: Annotated[VelocityView, typer.Option("--view", help="stages, cycle or stalled.")] = VelocityView.stages,
+    stalled_after: Annotated[
+        float | None, typer.Option("--stalled-after", help="Days in a stage that make a lead stalled (default p90).")
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: ByOption = None,
+    at: AtOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    start, end, now = _moment(since, "--since"), _moment(until, "--until"), _now(at)
+    stages = stage_order(bootstrap.engine(database), now)
+    if view is VelocityView.stages:
+        frame = _run(
+            database, engine, lambda s: velocity_metrics.time_in_stage(s, stages, since=start, until=end, by=by)
+        )
+    elif view is VelocityView.cycle:
+        frame = _run(database, engine, lambda s: velocity_metrics.cycle(s, since=start, until=end, by=by))
+    else:
+        limits = None if stalled_after is None else dict.fromkeys(stages, stalled_after)
+        frame = _run(database, engine, lambda s: velocity_metrics.stalled(s, stages, now=now, stalled_after=limits))
+    _emit(frame, fmt, f"Velocity: {view.value}")
+
+
+def compliance(
+    view: Annotated[
+        ComplianceView, typer.Option("--view", help="clocks, speed (speed to lead) or slipping.")
+    ] = ComplianceView.clocks,
+    by: Annotated[str, typer.Option("--by", help="team, owner (the person) or kind (of clock).")] = "team",
+    team: Annotated[str | None, typer.Option("--team", help="Only clocks of this team (sales, marketing).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    at: AtOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    start, end, now = _moment(since, "--since"), _moment(until, "--until"), _now(at)
+    if view is ComplianceView.clocks:
+        frame = _run(
+            database, engine, lambda s: compliance_metrics.sla_compliance(s, now=now, since=start, until=end, by=by)
+        )
+        if team is not None and by == "team":
+            frame = frame[frame.team == team]
+    elif view is ComplianceView.speed:
+        grouping = None if by == "kind" else by
+        frame = _run(
+            database, engine, lambda s: compliance_metrics.speed_to_lead(s, since=start, until=end, by=grouping)
+        )
+    else:
+        frame = _run(database, engine, lambda s: compliance_metrics.slipping(s, now=now))
+    _emit(frame, fmt, f"SLA compliance: {view.value}")
+
+
+def feedback(
+    view: Annotated[
+        FeedbackView, typer.Option("--view", help="acceptance, reasons, disputes or notes.")
+    ] = FeedbackView.acceptance,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: ByOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    start, end = _moment(since, "--since"), _moment(until, "--until")
+    metric = {
+        FeedbackView.acceptance: feedback_metrics.acceptance,
+        FeedbackView.reasons: feedback_metrics.rejection_reasons,
+        FeedbackView.disputes: feedback_metrics.disputes,
+        FeedbackView.notes: feedback_metrics.notes,
+    }[view]
+    slicing = by if by is not None or view is not FeedbackView.notes else "campaign"
+    frame = _run(database, engine, lambda s: metric(s, since=start, until=end, by=slicing))
+    _emit(frame, fmt, f"Feedback: {view.value}")
+
+
+def kpis(
+    view: Annotated[KpiView, typer.Option("--view", help="revenue, pipeline, quota, cac or reach.")] = KpiView.revenue,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="revenue, pipeline: owner, team, channel, source, campaign, segment; quota: "
+            "owner or team; cac: channel or campaign; reach: channel, type or campaign.",
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="quota: only this team (by its name).")] = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    start, end = _moment(since, "--since"), _moment(until, "--until")
+    if view is KpiView.revenue:
+        frame = _run(database, engine, lambda s: revenue_metrics.revenue_kpis(s, since=start, until=end, by=by))
+    elif view is KpiView.pipeline:
+        frame = _run(database, engine, lambda s: revenue_metrics.pipeline(s, by=by))
+    elif view is KpiView.quota:
+        first: date | None = start.date() if start else None
+        last: date | None = end.date() if end else None
+        frame = _run(
+            database,
+            engine,
+            lambda s: revenue_metrics.quota_attainment(s, since=first, until=last, by=by or "owner"),
+        )
+        if team is not None and "team" in frame.columns:
+            frame = frame[frame.team == team]
+    elif view is KpiView.cac:
+        frame = _run(database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"))
+    else:
+        frame = _run(database, engine, lambda s: revenue_metrics.reach(s, since=start, until=end, by=by or "channel"))
+    _emit(frame, fmt, f"KPIs: {view.value}")
+
+
+EXAMPLES = {
+    "funnel": "Examples:\n\n    revbridge funnel --period quarter\n\n    revbridge funnel --view conversion "
+    "--by channel --since 2026-01-01\n\n    revbridge funnel --engine duckdb:./mirror --format json",
+    "velocity": "Examples:\n\n    revbridge velocity --by segment\n\n    revbridge velocity --view stalled "
+    "--stalled-after 30",
+    "compliance": "Examples:\n\n    revbridge compliance --by owner --since 2026-11-01\n\n    revbridge compliance "
+    "--view speed --by owner\n\n    revbridge compliance --view slipping",
+    "feedback": "Examples:\n\n    revbridge feedback --by campaign\n\n    revbridge feedback --view reasons --by "
+    "channel\n\n    revbridge feedback --view notes --since 2026-11-01",
+    "kpis": "Examples:\n\n    revbridge kpis --by channel\n\n    revbridge kpis --view quota --by team\n\n    "
+    "revbridge kpis --view cac --since 2026-01-01 --until 2027-01-01",
+}
+COMMANDS: dict[str, tuple[Callable[..., None], Any]] = {
+    "funnel": (funnel, funnel_metrics),
+    "velocity": (velocity, velocity_metrics),
+    "compliance": (compliance, compliance_metrics),
+    "feedback": (feedback, feedback_metrics),
+    "kpis": (kpis, revenue_metrics),
+}
+
+
+def register(app: typer.Typer) -> None:
+    for name, (command, module) in COMMANDS.items():
+        app.command(name=name, help=_help(module, EXAMPLES[name]))(handles_errors(command))
