@@ -258,3 +258,45 @@ def deals(engine: Engine) -> None:
         }
     )
     add(engine, TouchpointRow, rows)
+
+
+def drift(engine: Engine) -> None:
+    """Marketing sends more while sales accepts less; at ``at("03-01")``:
+
+    The four weeks to Feb 1: 20 MQLs (scored 70), and 40 verdicts with 30 accepted (20 on them, 16
+    accepted; 20 on older leads 101–120, also scored 70, 14 accepted). The four weeks to Mar 1: 30 MQLs
+    and 25 verdicts, 15 accepted: "Search ads" 12 of them (scored 90), 5 accepted and 7 rejected as
+    bad_fit; the webinar's scored 90 accepted 5 of 8 (3 no_budget), those scored 70 all 5. So the band
+    80–100 is accepted 10 times in 20, the band 60–80 35 times in 45.
+    """
+    campaigns(engine, {1: ("Spring webinar", "webinar"), 2: ("Search ads", "paid_search")})
+    people: dict[int, dict[str, Any]] = {}
+    steps: dict[int, list[tuple[str, datetime]]] = {}
+    verdict_rows: list[dict[str, Any]] = []
+
+    def mql(lead: int, when: datetime, campaign: int, score: float, verdict: str | None, reason: str | None) -> None:
+        people[lead] = {"campaign_id": campaign, "score": score}
+        steps[lead] = [("mql", when)]
+        if verdict is not None:
+            verdict_rows.append({"lead_id": lead, "verdict": verdict, "reason": reason, "at": when})
+
+    for n in range(20):
+        mql(1 + n, at("01-05") + timedelta(hours=n), 1, 70.0, "accept" if n < 16 else "reject", None)
+    for n in range(30):
+        when = at("02-02") + timedelta(hours=n)
+        if n < 12:
+            mql(21 + n, when, 2, 90.0, "accept" if n < 5 else "reject", None if n < 5 else "bad_fit")
+        elif n < 20:
+            mql(21 + n, when, 1, 90.0, "accept" if n < 17 else "reject", None if n < 17 else "no_budget")
+        elif n < 25:
+            mql(21 + n, when, 1, 70.0, "accept", None)
+        else:
+            mql(21 + n, when, 1, 70.0, None, None)  # no verdict yet
+    for n in range(20):  # older leads: verdicts in January, no MQL in the windows
+        people[101 + n] = {"campaign_id": 1, "score": 70.0}
+        verdict_rows.append(
+            {"lead_id": 101 + n, "verdict": "accept" if n < 14 else "reject", "reason": None, "at": at("01-20")}
+        )
+    leads(engine, people)
+    journeys(engine, steps)
+    add(engine, FeedbackRow, [{"user_id": None, **row} for row in verdict_rows])

@@ -74,3 +74,46 @@ def test_each_commands_help_starts_with_the_definition_of_its_numbers() -> None:
     result = CliRunner().invoke(app, ["compliance", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "Compliance is met in time ÷ (met in time + met late + breached)." in result.output
+
+
+EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
+
+
+def test_the_scorecard_lists_each_commitment_of_the_sla_in_force(runner: CliRunner) -> None:
+    missing = runner.invoke(app, ["scorecard", "--at", "2026-03-10"])
+    assert missing.exit_code == 1
+    assert "no SLA" in missing.output
+    signers = ["--signed-by", "marketing=Maria Lopez", "--signed-by", "sales=Sam Okafor"]
+    applied = runner.invoke(app, ["sla", "apply", str(EXAMPLE_FILE), "--effective", "2026-01-01", *signers])
+    assert applied.exit_code == 0, applied.output
+    card = _json(runner, "scorecard", "--at", "2026-03-10")
+    assert [(r["team"], r["commitment"]) for r in card] == [
+        ("marketing", "mql_volume"),
+        ("marketing", "sal_acceptance_rate"),
+        ("sales", "acceptance_speed"),
+        ("sales", "follow_up_compliance"),
+        ("sales", "sql_to_opportunity_rate"),
+    ]
+    volume = card[0]
+    # February: L4, and L2 again; January: L1, L2. The SLA asks for 400 a month.
+    assert (volume["actual"], volume["previous"], volume["status"]) == (2, 2, "red")
+
+
+def test_signals_and_goals_through_the_command_line(runner: CliRunner) -> None:
+    assert _json(runner, "signals", "--at", "2026-03-10") == []
+    added = runner.invoke(
+        app,
+        ["goals", "add", "--name", "Q1 MQLs", "--metric", "mqls", "--target", "10", "--start", "2026-01-01",
+         "--end", "2026-03-31", "--teams", "marketing,sales"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    goals = _json(runner, "goals", "list", "--at", "2026-02-15")
+    assert [(g["name"], g["progress"]) for g in goals] == [("Q1 MQLs", 3.0)]  # L1, L2, L4 by Feb 15
+    refused = runner.invoke(
+        app, ["goals", "add", "--name", "x", "--metric", "leads", "--target", "1", "--start", "2026-01-01",
+              "--end", "2026-01-31", "--teams", "sales"],
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "metric: 'leads' is not a measure" in refused.output
+    assert runner.invoke(app, ["goals", "remove", str(goals[0]["id"])]).exit_code == 0
+    assert _json(runner, "goals", "list") == []

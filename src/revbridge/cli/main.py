@@ -39,13 +39,14 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
-    from revbridge.cli import clocks, clv, demo, imports, lead, metrics, mirror, score, sla, worker
+    from revbridge.cli import clocks, clv, demo, goals, imports, lead, metrics, mirror, score, sla, worker
 
     app.add_typer(sla.app, name="sla")
     app.add_typer(imports.app, name="import")
     app.add_typer(lead.app, name="lead")
     app.add_typer(mirror.app, name="mirror")
     app.add_typer(clv.app, name="clv")
+    app.add_typer(goals.app, name="goals")
     app.command(name="demo")(demo.demo)
     app.command(name="tick")(clocks.tick)
     app.command(name="worker")(worker.worker)

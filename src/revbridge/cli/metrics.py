@@ -1,4 +1,5 @@
-"""``revbridge funnel | velocity | compliance | feedback | kpis``: the shared numbers, defined once.
+"""``revbridge funnel | velocity | compliance | feedback | kpis | scorecard | signals``: the shared
+numbers, defined once.
 
 Each command's help starts with the definition its numbers follow: the docstring of the module that
 computes them (``revbridge.analytics``), the same text the dashboard's glossary and the reports show.
@@ -20,11 +21,13 @@ from revbridge.analytics import compliance as compliance_metrics
 from revbridge.analytics import feedback as feedback_metrics
 from revbridge.analytics import funnel as funnel_metrics
 from revbridge.analytics import revenue as revenue_metrics
+from revbridge.analytics import scorecard as scorecard_metrics
+from revbridge.analytics import signals as signals_metrics
 from revbridge.analytics import velocity as velocity_metrics
 from revbridge.analytics.dimensions import DIMENSIONS
 from revbridge.analytics.source import Source
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
-from revbridge.services.contract import stage_order
+from revbridge.services.contract import contract_at, stage_order
 
 EngineOption = Annotated[
     str | None,
@@ -104,7 +107,7 @@ def _now(text: str | None) -> datetime:
     return _moment(text, "--at") or datetime.now(UTC)
 
 
-def _emit(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
+def emit_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
     rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
     emit_rows(rows, fmt, columns=list(frame.columns), title=title)
 
@@ -146,7 +149,7 @@ def funnel(
         )
     else:
         frame = _run(database, engine, lambda s: funnel_metrics.conversion(s, stages, since=start, until=end, by=by))
-    _emit(frame, fmt, f"Funnel: {view.value}")
+    emit_frame(frame, fmt, f"Funnel: {view.value}")
 
 
 def velocity(
@@ -173,7 +176,7 @@ def velocity(
     else:
         limits = None if stalled_after is None else dict.fromkeys(stages, stalled_after)
         frame = _run(database, engine, lambda s: velocity_metrics.stalled(s, stages, now=now, stalled_after=limits))
-    _emit(frame, fmt, f"Velocity: {view.value}")
+    emit_frame(frame, fmt, f"Velocity: {view.value}")
 
 
 def compliance(
@@ -203,7 +206,7 @@ def compliance(
         )
     else:
         frame = _run(database, engine, lambda s: compliance_metrics.slipping(s, now=now))
-    _emit(frame, fmt, f"SLA compliance: {view.value}")
+    emit_frame(frame, fmt, f"SLA compliance: {view.value}")
 
 
 def feedback(
@@ -226,7 +229,7 @@ def feedback(
     }[view]
     slicing = by if by is not None or view is not FeedbackView.notes else "campaign"
     frame = _run(database, engine, lambda s: metric(s, since=start, until=end, by=slicing))
-    _emit(frame, fmt, f"Feedback: {view.value}")
+    emit_frame(frame, fmt, f"Feedback: {view.value}")
 
 
 def kpis(
@@ -265,7 +268,32 @@ def kpis(
         frame = _run(database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"))
     else:
         frame = _run(database, engine, lambda s: revenue_metrics.reach(s, since=start, until=end, by=by or "channel"))
-    _emit(frame, fmt, f"KPIs: {view.value}")
+    emit_frame(frame, fmt, f"KPIs: {view.value}")
+
+
+def scorecard(
+    at: AtOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    now = _now(at)
+    commitments = contract_at(bootstrap.engine(database), now).sla.commitments
+    frame = _run(database, engine, lambda s: scorecard_metrics.scorecard(s, commitments, now=now))
+    emit_frame(frame, fmt, "Two-sided scorecard: each team's commitments")
+
+
+def signals(
+    at: AtOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    now = _now(at)
+    found = _run(database, engine, lambda s: signals_metrics.as_frame(signals_metrics.signals(s, now=now)))
+    if fmt is OutputFormat.table:
+        found = found.drop(columns=["evidence"])
+    emit_frame(found, fmt, "Misalignment signals" if len(found) else "Misalignment signals: none found")
 
 
 EXAMPLES = {
@@ -277,6 +305,8 @@ EXAMPLES = {
     "--view speed --by owner\n\n    revbridge compliance --view slipping",
     "feedback": "Examples:\n\n    revbridge feedback --by campaign\n\n    revbridge feedback --view reasons --by "
     "channel\n\n    revbridge feedback --view notes --since 2026-11-01",
+    "scorecard": "Examples:\n\n    revbridge scorecard\n\n    revbridge scorecard --at 2026-12-01 --format json",
+    "signals": "Examples:\n\n    revbridge signals\n\n    revbridge signals --engine duckdb:./mirror --format json",
     "kpis": "Examples:\n\n    revbridge kpis --by channel\n\n    revbridge kpis --view quota --by team\n\n    "
     "revbridge kpis --view cac --since 2026-01-01 --until 2027-01-01",
 }
@@ -286,6 +316,8 @@ COMMANDS: dict[str, tuple[Callable[..., None], Any]] = {
     "compliance": (compliance, compliance_metrics),
     "feedback": (feedback, feedback_metrics),
     "kpis": (kpis, revenue_metrics),
+    "scorecard": (scorecard, scorecard_metrics),
+    "signals": (signals, signals_metrics),
 }
 
 
