@@ -51,6 +51,9 @@ NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots"})
 SNAPSHOT = tuple(t.name for t in metadata.sorted_tables if t.name not in APPEND_ONLY and t.name not in NOT_MIRRORED)
 MIRRORED = (*APPEND_ONLY, *SNAPSHOT)
 STATE_FILE = "state.json"
+# Rows per Parquet row group: readers split a file's work by row group, so a snapshot of 1,000,000 leads in
+# one group is read by one thread (DuckDB's scans of the leads went 2x faster on 2 cores in 128k groups).
+ROW_GROUP = 131_072
 CHUNK_ROWS = 2_000_000  # rows read at a time, about: bounds memory whatever the table's size
 _PART = re.compile(r"part-(\d+)-(\d+)\.parquet$")
 
@@ -214,7 +217,7 @@ def _replace(path: Path, rows: pa.Table) -> None:
     """Write ``rows`` to ``path`` through a temporary file, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    pq.write_table(rows, temporary, compression="zstd")
+    pq.write_table(rows, temporary, compression="zstd", row_group_size=ROW_GROUP)
     os.replace(temporary, path)
 
 
