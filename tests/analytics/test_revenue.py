@@ -7,7 +7,15 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from revbridge.analytics.revenue import cac, clv_subscription, pipeline, quota_attainment, reach, revenue_kpis
+from revbridge.analytics.revenue import (
+    cac,
+    clv_subscription,
+    ltv_to_cac,
+    pipeline,
+    quota_attainment,
+    reach,
+    revenue_kpis,
+)
 from tests.analytics import tiny
 from tests.analytics.conftest import On
 
@@ -80,3 +88,14 @@ def test_clv_of_a_subscription_customer() -> None:
     assert clv_subscription(arpa=1000.0, gross_margin=0.8, churn=0.02) == pytest.approx(40_000.0)
     with pytest.raises(ValueError, match="churn"):
         clv_subscription(arpa=1000.0, gross_margin=0.8, churn=0.0)
+
+
+def test_ltv_to_cac_by_channel(on: On) -> None:
+    with on(tiny.deals) as source:
+        frame = ltv_to_cac(
+            source, gross_margin=0.8, churn=0.2, since=tiny.at("01-01", 0), until=tiny.at("04-01", 0)
+        ).set_index("channel")
+    # Search ads: spend 1,000 for one customer; its won deal 200 a year × 0.8 ÷ 0.2 churn = 800 of value.
+    assert frame.loc["paid_search", ["cac", "average_deal", "ltv"]].tolist() == [1000.0, 200.0, 800.0]
+    assert frame.ltv_to_cac["paid_search"] == pytest.approx(0.8)
+    assert frame.ltv_to_cac["webinar"] == pytest.approx(100 * 0.8 / 0.2 / 1000)

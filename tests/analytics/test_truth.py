@@ -100,6 +100,25 @@ def test_win_rate_and_deal_size_recover_the_true_ones(store: Source, demo: tuple
     assert abs(kpis.average_deal - truth["mean_deal_size"]) < 4 * amounts.std() / math.sqrt(len(amounts))
 
 
+def test_days_between_stages_recover_the_true_means(store: Source, demo: tuple[str, Path, dict[str, Any]]) -> None:
+    truth = demo[2]
+    until = _settled(truth)
+    moves = velocity.stage_to_stage(store, STAGES, until=until).set_index("step")
+    stays = store.frame(velocity.stays(store).select("stage", "next_stage", "seconds", "entered"))
+    stays = stays[(stays.entered < until) & stays.seconds.notna()]
+    expected = {"lead→mql": truth["mean_days_to_mql"], "sal→sql": truth["mean_days_sal_to_sql"],
+                "sql→opportunity": truth["mean_days_sql_to_opportunity"]}  # fmt: skip
+    for step, mean in expected.items():
+        a, b = step.split("→")
+        days = stays[(stays.stage == a) & (stays.next_stage == b)].seconds / 86_400
+        assert len(days) == moves.moves[step] > 30
+        assert abs(moves.mean_days[step] - mean) < 4 * days.std() / math.sqrt(len(days)), (step, mean)
+    # An opportunity's stay ends when it is won or lost: the sales cycle over both.
+    in_opportunity = velocity.time_in_stage(store, STAGES, until=until).set_index("stage").loc["opportunity"]
+    days = stays[stays.stage == "opportunity"].seconds / 86_400
+    assert abs(in_opportunity.mean_days - truth["overall"]["mean_cycle_days"]) < 4 * days.std() / math.sqrt(len(days))
+
+
 def test_the_mirror_on_duckdb_gives_the_stores_numbers_exactly(demo: tuple[str, Path, dict[str, Any]]) -> None:
     url, root, truth = demo
     now = datetime.fromisoformat(truth["until"])
@@ -107,6 +126,7 @@ def test_the_mirror_on_duckdb_gives_the_stores_numbers_exactly(demo: tuple[str, 
         lambda s: funnel.cohort_funnel(s, STAGES, by="channel"),
         lambda s: funnel.period_funnel(s, STAGES, period="week", by="segment"),
         lambda s: velocity.time_in_stage(s, STAGES, by="owner"),
+        lambda s: velocity.stage_to_stage(s, STAGES, by="channel"),
         lambda s: velocity.stalled(s, STAGES, now=now),
         lambda s: compliance.sla_compliance(s, now=now, by="owner"),
         lambda s: compliance.speed_to_lead(s, by="owner"),

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revbridge.analytics.frames import frame_of, quantiles
-from revbridge.analytics.velocity import cycle, stalled, time_in_stage
+from revbridge.analytics.velocity import cycle, stage_to_stage, stalled, time_in_stage
 from revbridge.domain.stages import DEFAULT_STAGES
 from tests.analytics import tiny
 from tests.analytics.conftest import On
@@ -40,6 +40,16 @@ def test_time_in_stage_by_channel(on: On) -> None:
         frame = time_in_stage(source, STAGES, by="channel")
     mql = frame[frame.stage == "mql"].set_index("channel")
     assert mql.stays.to_dict() == {"(none)": 1, "webinar": 3}
+
+
+def test_moves_from_each_stage_to_the_next(on: On) -> None:
+    with on(tiny.five_leads) as source:
+        frame = stage_to_stage(source, STAGES).set_index("step")
+    # L2's first MQL ended in nurture and L4's in disqualification: not moves to SAL.
+    assert frame.moves.to_dict() == {
+        "lead→mql": 3, "mql→sal": 2, "sal→sql": 1, "sql→opportunity": 1, "opportunity→customer": 1,
+    }  # fmt: skip
+    assert frame.median_days.tolist() == [1.0, 1.0, 13.0, 12.0, 28.0]
 
 
 def test_the_lead_to_customer_cycle(on: On) -> None:

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revbridge.analytics.dimensions import NONE as NONE_LABEL
-from revbridge.analytics.frames import flag, quantiles, seconds
+from revbridge.analytics.frames import flag, seconds, summarise
 from revbridge.analytics.source import Source
 from revbridge.domain.errors import RevBridgeError
 
@@ -114,14 +114,13 @@ def speed_to_lead(
         person_hours=(seconds(per_clock.touched_at) - seconds(per_clock.opened)) / HOUR,
     )
     per_clock = per_clock.mutate(total_hours=per_clock.routing_hours + per_clock.person_hours)
-    out = per_clock.group_by(key).aggregate(
-        handed=per_clock.count(), touched=flag(per_clock.touched_at.notnull()).sum()
-    )
-    levels = {"median": 0.5, "p90": 0.9}
-    for part in ("routing_hours", "person_hours", "total_hours"):
-        spread = quantiles(per_clock, [key], part, levels).rename({f"{part}_{n}": n for n in levels})
-        out = out.left_join(spread, key)
-        out = out.drop(*[c for c in out.columns if c.endswith("_right")])
+    touched = flag(per_clock.touched_at.notnull()).sum()
+    spreads = {
+        f"{part}_{name}": (part, level)
+        for part in ("routing_hours", "person_hours", "total_hours")
+        for name, level in (("median", 0.5), ("p90", 0.9))
+    }
+    out = summarise(source.engine, per_clock, [key], {"handed": per_clock.count(), "touched": touched}, spreads)
     return source.frame(out, [key])
 
 

@@ -32,7 +32,11 @@ class UnknownDimension(RevBridgeError):
 
 
 def lead_dimension(source: Source, name: str) -> ir.Table:
-    """``(lead_id, <name>)`` for every lead."""
+    """``(lead_id, <name>)`` for every lead (computed once per source where that pays)."""
+    return source.shared(f"dimension:{name}", _dimension(source, name))
+
+
+def _dimension(source: Source, name: str) -> ir.Table:
     leads = source.table("leads")
     if name == "source":
         return leads.select(lead_id=leads.id, source=leads.lead_source.fill_null(NONE))

@@ -29,9 +29,11 @@ def frame_of(rows: pa.Table, order: Sequence[str] = ()) -> pd.DataFrame:
     return frame
 
 
-def seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole seconds since the epoch: the same number on every engine (some give fractions, some not)."""
-    return moment.epoch_seconds().floor().cast("int64")
+def seconds(moment: ir.TimestampValue) -> ir.FloatingValue:
+    """Whole seconds since the epoch: the same number on every engine (some give fractions, some not), as
+    a double (exact for any moment), so that what is divided by it stays a double (PostgreSQL's
+    ``extract(epoch …)`` is numeric, which would make every mean a decimal)."""
+    return moment.epoch_seconds().floor().cast("float64")
 
 
 def flag(condition: ir.BooleanValue) -> ir.IntegerValue:
@@ -58,3 +60,28 @@ def quantiles(table: ir.Table, by: Sequence[str], value: str, levels: dict[str, 
         fraction = (position - low).max()
         aggregates[name] = at_low + (at_high - at_low) * fraction
     return ranked.group_by(list(by)).aggregate(**aggregates)
+
+
+EXACT_QUANTILES = frozenset({"duckdb", "postgres"})  # engines whose quantile aggregate is exact and linear
+
+
+def summarise(
+    engine: str,
+    table: ir.Table,
+    by: Sequence[str],
+    aggregates: dict[str, ir.Value],
+    spreads: dict[str, tuple[str, float]],
+) -> ir.Table:
+    """Per group of ``by``: the ``aggregates`` (expressions over ``table``) and each quantile in
+    ``spreads`` (name -> (column, level)), in one table. On DuckDB and PostgreSQL the quantiles are their
+    own exact aggregate (``quantile_cont``, ``percentile_cont``), in the same pass; elsewhere they come
+    from row numbers (``quantiles``) and are joined on. The numbers are the same."""
+    if engine in EXACT_QUANTILES:
+        native = {name: table[column].quantile(level) for name, (column, level) in spreads.items()}
+        return table.group_by(list(by)).aggregate(**aggregates, **native)
+    out = table.group_by(list(by)).aggregate(**aggregates)
+    for column in dict.fromkeys(column for column, _ in spreads.values()):
+        levels = {name: level for name, (c, level) in spreads.items() if c == column}
+        out = out.left_join(quantiles(table, by, column, levels), list(by))
+        out = out.drop(*[c for c in out.columns if c.endswith("_right")])
+    return out.select(*by, *aggregates, *spreads)

@@ -53,8 +53,12 @@ def _within(moment: ir.TimestampValue, since: datetime | None, until: datetime |
     return keep
 
 
-def _rank(stage: ir.StringValue, stages: Sequence[str]) -> ir.IntegerValue:
-    return ibis.cases(*((stage == name, i) for i, name in enumerate(stages)), else_=ibis.null("int64"))
+def _rank(stage: ir.StringValue, stages: Sequence[str], nurture: int | None = None) -> ir.IntegerValue:
+    """The stage's place in the funnel; ``nurture`` for nurture if given; null for other side states."""
+    cases = [(stage == name, i) for i, name in enumerate(stages)]
+    if nurture is not None:
+        cases.append((stage == NURTURE, nurture))
+    return ibis.cases(*cases, else_=ibis.null("int64"))
 
 
 def _sliced(source: Source, table: ir.Table, by: str | None) -> tuple[ir.Table, list[str]]:
@@ -78,23 +82,27 @@ def cohort_funnel(
     cohort's ``cohort_leads`` and ``recycled``. Cohorts are leads entering in ``[since, until)``, grouped
     by ``period`` (None: one cohort, ``all``)."""
     t = source.table("stage_transitions")
+    # One pass: per lead, when it entered, how far it got, whether it was nurtured, and its entries into
+    # each stage; then per cohort, the sums.
+    # The stage's rank is computed once a row (nurture is -1): counting ranks is cheaper than comparing text.
+    t = t.mutate(_rank=_rank(t.to_stage, stages, nurture=-1))
     per_lead = t.group_by("lead_id").aggregate(
         entered=t.at.min(),
-        furthest=_rank(t.to_stage, stages).max(),
-        nurtured=flag(t.to_stage == NURTURE).max(),
+        furthest=t._rank.max(),
+        nurtured=t.count(where=t._rank == -1),
+        **{f"entered_{i}": t.count(where=t._rank == i) for i in range(len(stages))},
     )
+    per_lead = source.shared(f"per_lead:{','.join(stages)}", per_lead)
     per_lead = per_lead.filter(_within(per_lead.entered, since, until))
     per_lead = per_lead.mutate(cohort=_bucket(per_lead.entered, period))
     per_lead, keys = _sliced(source, per_lead, by)
     group = ["cohort", *keys]
     reached = {f"reached_{i}": flag(per_lead.furthest >= i).sum() for i in range(len(stages))}
+    entries = {f"entries_{i}": per_lead[f"entered_{i}"].sum() for i in range(len(stages))}
     sizes = per_lead.group_by(group).aggregate(
-        cohort_leads=per_lead.count(), recycled=per_lead.nurtured.fill_null(0).sum(), **reached
+        cohort_leads=per_lead.count(), recycled=flag(per_lead.nurtured > 0).sum(), **reached, **entries
     )
-    entries_in = t.filter(t.to_stage.isin(list(stages))).join(per_lead, "lead_id")
-    entries = entries_in.group_by([*group, "to_stage"]).aggregate(entries=entries_in.count())
     wide = source.frame(sizes, group)
-    counted = source.frame(entries, [*group, "to_stage"])
     rows: list[dict[str, object]] = []
     for record in wide.to_dict("records"):
         previous: float | None = None
@@ -109,14 +117,12 @@ def cohort_funnel(
                     "from_previous": None if previous is None else (leads / previous if previous else None),
                     "cohort_leads": int(record["cohort_leads"]),
                     "recycled": int(record["recycled"] or 0),
+                    "entries": int(record[f"entries_{i}"] or 0),
                 }
             )
             previous = leads
-    frame = pd.DataFrame(rows, columns=[*group, "stage", "leads", "share", "from_previous", "cohort_leads", "recycled"])
-    counted = counted.rename(columns={"to_stage": "stage"})
-    frame = frame.merge(counted, on=[*group, "stage"], how="left")
-    frame["entries"] = frame["entries"].fillna(0).astype("int64")
-    return frame
+    columns = [*group, "stage", "leads", "share", "from_previous", "cohort_leads", "recycled", "entries"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def conversion(

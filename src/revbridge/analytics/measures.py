@@ -6,7 +6,7 @@ says which way is good.
 
 - ``mqls``: entries into MQL (a lead recycled and qualified again counts again);
 - ``sals``, ``sqls``, ``opportunities``, ``customers``: entries into those stages;
-- ``sal_acceptance_rate``: accepted verdicts ÷ verdicts given in the window;
+- ``verdicts``: sales' verdicts given in the window; ``sal_acceptance_rate``: accepted ones ÷ all;
 - ``acceptance_speed``: accept clocks due in the window and met in time ÷ those decided;
 - ``follow_up_compliance``: the same for first-touch and attempts clocks;
 - ``sql_to_opportunity_rate``: of the leads that entered SQL in the window, the share that became an
@@ -17,7 +17,7 @@ says which way is good.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import ibis
@@ -29,7 +29,9 @@ from revbridge.analytics.source import Source
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.measures import MEASURE_KINDS, MeasureKind
 
-Measure = Callable[[Source, datetime, datetime, datetime], float | None]
+Window = tuple[datetime, datetime]
+# A measure over several windows at once, in one query: scorecards and signals compare periods.
+Measure = Callable[[Source, Sequence[Window], datetime], list[float | None]]
 
 
 class UnknownMeasure(RevBridgeError):
@@ -37,77 +39,111 @@ class UnknownMeasure(RevBridgeError):
         super().__init__(f"unknown measure {name!r}: use one of {', '.join(MEASURES)}")
 
 
-def _scalar(source: Source, expr: ir.Table) -> dict[str, float | None]:
+def _row(source: Source, expr: ir.Table) -> dict[str, float | None]:
     row = source.frame(expr).iloc[0].to_dict()
     return {k: (None if v is None or v != v else float(v)) for k, v in row.items()}
 
 
-def _entries(stage: str) -> Measure:
-    def count(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
-        t = source.table("stage_transitions")
-        t = t.filter((t.to_stage == stage) & (t.at >= since) & (t.at < until) & (t.at <= now))
-        return _scalar(source, t.aggregate(n=t.count()))["n"]
-
-    return count
+def _in(moment: ir.TimestampValue, window: Window) -> ir.BooleanValue:
+    return (moment >= window[0]) & (moment < window[1])
 
 
 def _ratio(part: float | None, whole: float | None) -> float | None:
     return None if not whole or part is None else part / whole
 
 
-def _acceptance(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
+def _entries(stage: str) -> Measure:
+    def count(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+        t = source.table("stage_transitions")
+        t = t.filter((t.to_stage == stage) & (t.at <= now))
+        got = _row(source, t.aggregate(**{f"n{i}": flag(_in(t.at, w)).sum() for i, w in enumerate(windows)}))
+        return [got[f"n{i}"] or 0.0 for i in range(len(windows))]
+
+    return count
+
+
+def _verdicts(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
     f = source.table("feedback")
-    f = f.filter((f.at >= since) & (f.at < until) & (f.at <= now))
-    got = _scalar(source, f.aggregate(n=f.count(), accepted=flag(f.verdict == "accept").sum()))
-    return _ratio(got["accepted"], got["n"])
+    f = f.filter(f.at <= now)
+    got = _row(source, f.aggregate(**{f"n{i}": flag(_in(f.at, w)).sum() for i, w in enumerate(windows)}))
+    return [got[f"n{i}"] or 0.0 for i in range(len(windows))]
+
+
+def _acceptance(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+    f = source.table("feedback")
+    f = f.filter(f.at <= now)
+    accepted = f.verdict == "accept"
+    aggregates = {}
+    for i, w in enumerate(windows):
+        aggregates[f"n{i}"] = flag(_in(f.at, w)).sum()
+        aggregates[f"a{i}"] = flag(_in(f.at, w) & accepted).sum()
+    got = _row(source, f.aggregate(**aggregates))
+    return [_ratio(got[f"a{i}"], got[f"n{i}"]) for i in range(len(windows))]
 
 
 def _clocks(kinds: tuple[str, ...]) -> Measure:
-    def rate(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
+    def rate(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
         o = source.table("obligations")
-        o = o.filter(o.kind.isin(list(kinds)) & (o.due_at >= since) & (o.due_at < until) & (o.status != "cancelled"))
+        o = o.filter(o.kind.isin(list(kinds)) & (o.status != "cancelled"))
         in_time = (o.status == "met") & (o.closed_at <= o.due_at)
         decided = (o.status != "open") | (o.due_at < now)
-        got = _scalar(source, o.aggregate(decided=flag(decided).sum(), in_time=flag(in_time).sum()))
-        return _ratio(got["in_time"], got["decided"])
+        aggregates = {}
+        for i, w in enumerate(windows):
+            aggregates[f"d{i}"] = flag(_in(o.due_at, w) & decided).sum()
+            aggregates[f"t{i}"] = flag(_in(o.due_at, w) & in_time).sum()
+        got = _row(source, o.aggregate(**aggregates))
+        return [_ratio(got[f"t{i}"], got[f"d{i}"]) for i in range(len(windows))]
 
     return rate
 
 
-def _sql_to_opportunity(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
+def _sql_to_opportunity(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+    """Of the leads entering SQL in each window, the share with an opportunity since the window began."""
     t = source.table("stage_transitions")
-    entered = t.filter((t.to_stage == "sql") & (t.at >= since) & (t.at < until)).select("lead_id").distinct()
-    later = (
-        t.filter((t.to_stage == "opportunity") & (t.at >= since) & (t.at <= now)).select(opp_lead=t.lead_id).distinct()
+    sqls = t.filter(t.to_stage == "sql")
+    entered = sqls.group_by("lead_id").aggregate(
+        **{f"in{i}": flag(_in(sqls.at, w)).max() for i, w in enumerate(windows)}
     )
-    joined = entered.left_join(later, entered.lead_id == later.opp_lead)
-    got = _scalar(source, joined.aggregate(n=joined.count(), won=flag(joined.opp_lead.notnull()).sum()))
-    return _ratio(got["won"], got["n"])
+    opportunities = t.filter((t.to_stage == "opportunity") & (t.at <= now))
+    latest = opportunities.group_by(opp_lead=opportunities.lead_id).aggregate(opp_at=opportunities.at.max())
+    joined = entered.left_join(latest, entered.lead_id == latest.opp_lead)
+    aggregates = {}
+    for i, w in enumerate(windows):
+        aggregates[f"n{i}"] = joined[f"in{i}"].sum()
+        aggregates[f"o{i}"] = flag((joined[f"in{i}"] == 1) & (joined.opp_at >= w[0])).sum()
+    got = _row(source, joined.aggregate(**aggregates))
+    return [_ratio(got[f"o{i}"], got[f"n{i}"]) for i in range(len(windows))]
 
 
-def _won(source: Source, since: datetime, until: datetime, now: datetime) -> ir.Table:
+def _closed(source: Source, windows: Sequence[Window], now: datetime) -> dict[str, float | None]:
     o = source.table("opportunities")
-    return o.filter(o.won.notnull() & (o.closed_at >= since) & (o.closed_at < until) & (o.closed_at <= now))
+    o = o.filter(o.won.notnull() & (o.closed_at <= now))
+    won = o.won == True  # noqa: E712 (an Ibis expression)
+    aggregates = {}
+    for i, w in enumerate(windows):
+        aggregates[f"n{i}"] = flag(_in(o.closed_at, w)).sum()
+        aggregates[f"w{i}"] = flag(_in(o.closed_at, w) & won).sum()
+        aggregates[f"a{i}"] = ibis.cases((_in(o.closed_at, w) & won, o.amount.cast("float64")), else_=0.0).sum()
+    return _row(source, o.aggregate(**aggregates))
 
 
-def _won_revenue(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
-    o = _won(source, since, until, now)
-    amount = ibis.cases((o.won == True, o.amount.cast("float64")), else_=0.0)  # noqa: E712
-    return _scalar(source, o.aggregate(amount=amount.sum()))["amount"] or 0.0
+def _won_revenue(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+    got = _closed(source, windows, now)
+    return [got[f"a{i}"] or 0.0 for i in range(len(windows))]
 
 
-def _win_rate(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
-    o = _won(source, since, until, now)
-    got = _scalar(source, o.aggregate(n=o.count(), won=flag(o.won == True).sum()))  # noqa: E712
-    return _ratio(got["won"], got["n"])
+def _win_rate(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+    got = _closed(source, windows, now)
+    return [_ratio(got[f"w{i}"], got[f"n{i}"]) for i in range(len(windows))]
 
 
-def _speed(source: Source, since: datetime, until: datetime, now: datetime) -> float | None:
-    frame = speed_to_lead(source, since=since, until=min(until, now))
-    if frame.empty:
-        return None
-    value = frame["total_hours_median"].iloc[0]
-    return None if value != value else float(value)
+def _speed(source: Source, windows: Sequence[Window], now: datetime) -> list[float | None]:
+    out: list[float | None] = []
+    for since, until in windows:
+        frame = speed_to_lead(source, since=since, until=min(until, now))
+        value = None if frame.empty else frame["total_hours_median"].iloc[0]
+        out.append(None if value is None or value != value else float(value))
+    return out
 
 
 COMPUTE: dict[str, Measure] = {
@@ -116,6 +152,7 @@ COMPUTE: dict[str, Measure] = {
     "sqls": _entries("sql"),
     "opportunities": _entries("opportunity"),
     "customers": _entries("customer"),
+    "verdicts": _verdicts,
     "sal_acceptance_rate": _acceptance,
     "acceptance_speed": _clocks(("accept",)),
     "follow_up_compliance": _clocks(("first_touch", "attempts")),
@@ -130,6 +167,11 @@ assert set(COMPUTE) == set(MEASURES), "every measure named in the domain is comp
 
 def measure(source: Source, name: str, *, since: datetime, until: datetime, now: datetime) -> float | None:
     """The value of the measure ``name`` over ``[since, until)`` as of ``now``."""
+    return measures_over(source, name, [(since, until)], now=now)[0]
+
+
+def measures_over(source: Source, name: str, windows: Sequence[Window], *, now: datetime) -> list[float | None]:
+    """The measure ``name`` over each window, as of ``now``, in one query."""
     if name not in MEASURES:
         raise UnknownMeasure(name)
-    return COMPUTE[name](source, since, until, now)
+    return COMPUTE[name](source, windows, now)

@@ -23,6 +23,7 @@ def metrics(stages: Sequence[str], commitments: Commitments, *, now: datetime) -
         "funnel_periods": lambda s: funnel.period_funnel(s, stages, since=year, until=now, period="week"),
         "conversion": lambda s: funnel.conversion(s, stages, since=year, until=now, by="channel"),
         "time_in_stage": lambda s: velocity.time_in_stage(s, stages, since=year, until=now),
+        "stage_to_stage": lambda s: velocity.stage_to_stage(s, stages, since=year, until=now),
         "cycle": lambda s: velocity.cycle(s, since=year, until=now),
         "stalled": lambda s: velocity.stalled(s, stages, now=now),
         "compliance": lambda s: compliance.sla_compliance(s, now=now, by="owner", **window),

@@ -7,7 +7,8 @@ days from created to closed of won deals. **Pipeline velocity** is the revenue t
 expected to bring per day: open opportunities × win rate × average deal ÷ cycle days. **Quota
 attainment** is the amount a person won in a quota's period ÷ that quota (a team's adds up its people).
 **CAC** of a channel is its spend ÷ the new customers it brought in the window (a customer's channel is
-its lead's). **CLV** of a subscription customer is ARPA × gross margin ÷ churn rate per period.
+its lead's). **CLV** of a subscription customer is ARPA × gross margin ÷ churn rate per period, and
+**LTV:CAC** a slice's CLV (its average won deal as a year's ARPA) ÷ its CAC.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revbridge.analytics.dimensions import NONE, lead_dimension
-from revbridge.analytics.frames import flag, quantiles, seconds
+from revbridge.analytics.frames import flag, seconds, summarise
 from revbridge.analytics.source import Source
 
 DAY = 86_400.0
@@ -77,18 +78,18 @@ def revenue_kpis(
         _cycle=ibis.cases((won, (seconds(o.closed_at) - seconds(o.created_at)) / DAY), else_=ibis.null("float64")),
         _open=flag(o.won.isnull() & o.closed_at.isnull()),
     )
-    counts = o.group_by(key).aggregate(
-        created=flag(created_in).sum(),
-        closed=o._closed.sum(),
-        won=o._won.sum(),
-        won_amount=o._won_amount.sum(),
-        average_deal=o._won_amount.mean(),
-        cycle_mean_days=o._cycle.mean(),
-        open=o._open.sum(),
-        open_amount=ibis.cases((o._open == 1, o.amount.cast("float64")), else_=0.0).sum(),
-    )
-    cycle = quantiles(o, [key], "_cycle", {"cycle_median_days": 0.5})
-    frame = source.frame(counts.left_join(cycle, key).select(*counts.columns, "cycle_median_days"), [key])
+    aggregates = {
+        "created": flag(created_in).sum(),
+        "closed": o._closed.sum(),
+        "won": o._won.sum(),
+        "won_amount": o._won_amount.sum(),
+        "average_deal": o._won_amount.mean(),
+        "cycle_mean_days": o._cycle.mean(),
+        "open": o._open.sum(),
+        "open_amount": ibis.cases((o._open == 1, o.amount.cast("float64")), else_=0.0).sum(),
+    }
+    summary = summarise(source.engine, o, [key], aggregates, {"cycle_median_days": ("_cycle", 0.5)})
+    frame = source.frame(summary, [key])
     frame["lost"] = frame.closed - frame.won
     frame["win_rate"] = (frame.won / frame.closed).where(frame.closed > 0)
     frame["won_amount"] = frame.won_amount.fillna(0.0)
@@ -161,6 +162,28 @@ def clv_subscription(arpa: float, gross_margin: float, churn: float) -> float:
     if churn <= 0:
         raise ValueError("churn must be above 0: with no churn a customer's value has no end")
     return arpa * gross_margin / churn
+
+
+def ltv_to_cac(
+    source: Source,
+    *,
+    gross_margin: float,
+    churn: float,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: str = "channel",
+) -> pd.DataFrame:
+    """Per ``channel`` (or ``campaign``): CAC as ``cac`` computes it, the LTV of its customers as a
+    subscription (ARPA the mean amount of the deals won in the window from leads of that slice, taken as a
+    year's revenue; ``gross_margin`` and yearly ``churn`` as given) and ``ltv_to_cac``."""
+    spend = cac(source, since=since, until=until, by=by)
+    deals = revenue_kpis(source, since=since, until=until, by=by)[[by, "average_deal"]]
+    frame = spend.merge(deals, on=by, how="left")
+    frame["ltv"] = [
+        None if pd.isna(arpa) else clv_subscription(float(arpa), gross_margin, churn) for arpa in frame.average_deal
+    ]
+    frame["ltv_to_cac"] = (frame.ltv / frame.cac).where(frame.cac > 0)
+    return frame[[by, "spend", "new_customers", "cac", "average_deal", "ltv", "ltv_to_cac"]]
 
 
 def reach(

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from revbridge.analytics.measures import MEASURES, measure
+from revbridge.analytics.measures import MEASURES, measures_over
 from revbridge.analytics.source import Source
 from revbridge.domain.periods import next_start, period_start, previous_start
 from revbridge.domain.sla_sections import Commitments
@@ -51,9 +51,8 @@ def scorecard(source: Source, commitments: Commitments, *, now: datetime) -> pd.
         last = previous_start(current, per)
         before = previous_start(last, per)
         measured = MEASURE_OF.get(name, name)
-        actual = measure(source, measured, since=last, until=current, now=now)
-        previous = measure(source, measured, since=before, until=last, now=now)
-        so_far = measure(source, measured, since=current, until=next_start(current, per), now=now)
+        windows = [(last, current), (before, last), (current, next_start(current, per))]
+        actual, previous, so_far = measures_over(source, measured, windows, now=now)
         rows.append(
             {
                 "team": team,

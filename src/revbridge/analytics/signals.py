@@ -21,7 +21,7 @@ import pandas as pd
 from revbridge.analytics.compliance import slipping
 from revbridge.analytics.dimensions import SCORE_BANDS
 from revbridge.analytics.feedback import acceptance, rejection_reasons
-from revbridge.analytics.measures import measure
+from revbridge.analytics.measures import measures_over
 from revbridge.analytics.source import Source
 
 WINDOW = timedelta(weeks=4)
@@ -50,12 +50,13 @@ def signals(source: Source, *, now: datetime) -> list[Signal]:
 
 
 def _volume_against_quality(source: Source, now: datetime) -> list[Signal]:
-    recent, before = (now - WINDOW, now), (now - 2 * WINDOW, now - WINDOW)
-    mqls = [measure(source, "mqls", since=a, until=b, now=now) or 0.0 for a, b in (recent, before)]
-    verdicts = [acceptance(source, since=a, until=b) for a, b in (recent, before)]
-    if any(v.empty or int(v.verdicts.iloc[0]) < MIN_VERDICTS_WINDOW for v in verdicts) or not mqls[1]:
+    windows = [(now - WINDOW, now), (now - 2 * WINDOW, now - WINDOW)]
+    mqls = [m or 0.0 for m in measures_over(source, "mqls", windows, now=now)]
+    verdicts = [m or 0.0 for m in measures_over(source, "verdicts", windows, now=now)]
+    accepted = measures_over(source, "sal_acceptance_rate", windows, now=now)
+    if min(verdicts) < MIN_VERDICTS_WINDOW or not mqls[1]:
         return []
-    rates = [float(v.acceptance_rate.iloc[0]) for v in verdicts]
+    rates = [float(r or 0.0) for r in accepted]
     growth = mqls[0] / mqls[1] - 1
     change = rates[0] / rates[1] - 1 if rates[1] else 0.0
     if growth < MORE_MQLS or change > -LESS_ACCEPTED:

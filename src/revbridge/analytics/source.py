@@ -74,11 +74,23 @@ class Source:
     backend: Any
     engine: str  # sqlite | postgres | duckdb | spark
     _tables: dict[str, ir.Table] = field(default_factory=dict)
+    _shared: dict[str, ir.Table] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
             self._tables[name] = self.backend.table(name)
         return self._tables[name]
+
+    def shared(self, key: str, expr: ir.Table) -> ir.Table:
+        """``expr``, computed once per source where that pays: on DuckDB, where the mirror is a snapshot
+        and several metrics start from the same per-lead step (the stays, the funnel's per-lead
+        aggregate), it becomes a temporary table the first time; elsewhere it stays an expression."""
+        if self.engine != "duckdb":
+            return expr
+        if key not in self._shared:
+            name = f"_shared_{len(self._shared)}"
+            self._shared[key] = self.backend.create_table(name, expr, temp=True)
+        return self._shared[key]
 
     def frame(self, expr: ir.Table, order: Sequence[str] = ()) -> pd.DataFrame:
         """Run ``expr`` on the engine; its (small) result as a data frame sorted by ``order``."""

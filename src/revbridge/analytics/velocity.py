@@ -1,7 +1,9 @@
-"""How fast leads move: time in each stage, the lead-to-customer cycle, and leads stalled in a stage.
+"""How fast leads move: time in each stage, from stage to stage, the lead-to-customer cycle, and leads
+stalled in a stage.
 
 A lead's **stay** in a stage runs from its entry (a transition into the stage) to its next transition,
-whatever that is; a stay not yet ended is counted as ``ongoing`` and left out of the times. Times are
+whatever that is; a stay not yet ended is counted as ``ongoing`` and left out of the times. A **move**
+from one stage to the next is a stay that ended by entering the next funnel stage. Times are
 in days (whole seconds / 86,400). The **cycle** of a customer runs from its first transition (entering
 the funnel) to its first ``customer`` transition. A lead is **stalled** when it has been in a funnel
 stage longer than ``stalled_after`` days at ``now`` (default: that stage's p90 stay).
@@ -11,27 +13,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from revbridge.analytics.dimensions import lead_dimension
-from revbridge.analytics.frames import flag, quantiles, seconds
+from revbridge.analytics.frames import flag, seconds, summarise
 from revbridge.analytics.source import Source
 
 DAY = 86_400.0
 LEVELS = {"median_days": 0.5, "p90_days": 0.9}
+SPREADS = {name: ("days", level) for name, level in LEVELS.items()}
 
 
 def stays(source: Source) -> ir.Table:
-    """Every stay: (lead_id, stage, entered, left or null, seconds or null). The ordered per-lead step
-    (each transition's next) is a window function, the same on every engine."""
+    """Every stay: (lead_id, stage, entered, left or null, next stage or null, seconds or null). The ordered
+    per-lead step (each transition's next) is a window function, the same on every engine."""
     t = source.table("stage_transitions")
     window = ibis.window(group_by=t.lead_id, order_by=[t.at, t.id])
-    following = t.at.lead().over(window)
-    s = t.select(lead_id=t.lead_id, stage=t.to_stage, entered=t.at, left=following)
-    return s.mutate(seconds=seconds(s.left) - seconds(s.entered))
+    s = t.select(
+        lead_id=t.lead_id,
+        stage=t.to_stage,
+        entered=t.at,
+        # Nullable: Ibis keeps the column's NOT NULL on ``lead()``, which the last stay breaks.
+        left=t.at.lead().over(window).cast(dt.Timestamp(nullable=True)),
+        next_stage=t.to_stage.lead().over(window).cast(dt.String(nullable=True)),
+    )
+    return source.shared("stays", s.mutate(seconds=seconds(s.left) - seconds(s.entered)))
 
 
 def time_in_stage(
@@ -55,13 +66,43 @@ def time_in_stage(
         s = s.join(lead_dimension(source, by), "lead_id")
         keys = ["stage", by]
     s = s.mutate(days=s.seconds / DAY)
-    counts = s.group_by(keys).aggregate(
-        stays=s.days.count(), ongoing=flag(s.left.isnull()).sum(), mean_days=s.days.mean()
-    )
-    spread = quantiles(s, keys, "days", LEVELS)
-    frame = source.frame(counts.left_join(spread, keys).select(*keys, "stays", "ongoing", *LEVELS, "mean_days"))
+    aggregates = {"stays": s.days.count(), "ongoing": flag(s.left.isnull()).sum(), "mean_days": s.days.mean()}
+    summary = summarise(source.engine, s, keys, aggregates, SPREADS)
+    frame = source.frame(summary.select(*keys, "stays", "ongoing", *LEVELS, "mean_days"))
     order = {stage: i for i, stage in enumerate(stages)}
     frame = frame.sort_values(keys, key=lambda c: c.map(order) if c.name == "stage" else c, kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def stage_to_stage(
+    source: Source,
+    stages: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """For each pair of neighbouring funnel stages: the stays in the first that ended by moving to the
+    second (``moves``), entered in ``[since, until)``, and their median, p90 and mean days."""
+    pairs = list(pairwise(stages))
+    s = stays(source)
+    pair = ibis.cases(
+        *(((s.stage == a) & (s.next_stage == b), f"{a}→{b}") for a, b in pairs), else_=ibis.null("string")
+    )
+    s = s.mutate(step=pair).filter(pair.notnull())
+    if since is not None:
+        s = s.filter(s.entered >= since)
+    if until is not None:
+        s = s.filter(s.entered < until)
+    keys = ["step"]
+    if by is not None:
+        s = s.join(lead_dimension(source, by), "lead_id")
+        keys = ["step", by]
+    s = s.mutate(days=s.seconds / DAY)
+    summary = summarise(source.engine, s, keys, {"moves": s.count(), "mean_days": s.days.mean()}, SPREADS)
+    frame = source.frame(summary.select(*keys, "moves", *LEVELS, "mean_days"))
+    order = {f"{a}→{b}": i for i, (a, b) in enumerate(pairs)}
+    frame = frame.sort_values(keys, key=lambda c: c.map(order) if c.name == "step" else c, kind="stable")
     return frame.reset_index(drop=True)
 
 
@@ -90,9 +131,8 @@ def cycle(
     if by is not None:
         done = done.join(lead_dimension(source, by), "lead_id")
         keys = ["span", by]
-    counts = done.group_by(keys).aggregate(leads=done.count(), mean_days=done.days.mean())
-    spread = quantiles(done, keys, "days", LEVELS)
-    return source.frame(counts.left_join(spread, keys).select(*keys, "leads", *LEVELS, "mean_days"), keys)
+    summary = summarise(source.engine, done, keys, {"leads": done.count(), "mean_days": done.days.mean()}, SPREADS)
+    return source.frame(summary.select(*keys, "leads", *LEVELS, "mean_days"), keys)
 
 
 def stalled(

@@ -66,6 +66,7 @@ class Period(StrEnum):
 
 class VelocityView(StrEnum):
     stages = "stages"
+    steps = "steps"
     cycle = "cycle"
     stalled = "stalled"
 
@@ -88,6 +89,7 @@ class KpiView(StrEnum):
     pipeline = "pipeline"
     quota = "quota"
     cac = "cac"
+    ltv = "ltv"
     reach = "reach"
 
 
@@ -153,7 +155,9 @@ def funnel(
 
 
 def velocity(
-    view: Annotated[VelocityView, typer.Option("--view", help="stages, cycle or stalled.")] = VelocityView.stages,
+    view: Annotated[
+        VelocityView, typer.Option("--view", help="stages (time in each), steps (stage to stage), cycle or stalled.")
+    ] = VelocityView.stages,
     stalled_after: Annotated[
         float | None, typer.Option("--stalled-after", help="Days in a stage that make a lead stalled (default p90).")
     ] = None,
@@ -170,6 +174,10 @@ def velocity(
     if view is VelocityView.stages:
         frame = _run(
             database, engine, lambda s: velocity_metrics.time_in_stage(s, stages, since=start, until=end, by=by)
+        )
+    elif view is VelocityView.steps:
+        frame = _run(
+            database, engine, lambda s: velocity_metrics.stage_to_stage(s, stages, since=start, until=end, by=by)
         )
     elif view is VelocityView.cycle:
         frame = _run(database, engine, lambda s: velocity_metrics.cycle(s, since=start, until=end, by=by))
@@ -233,7 +241,9 @@ def feedback(
 
 
 def kpis(
-    view: Annotated[KpiView, typer.Option("--view", help="revenue, pipeline, quota, cac or reach.")] = KpiView.revenue,
+    view: Annotated[
+        KpiView, typer.Option("--view", help="revenue, pipeline, quota, cac, ltv (LTV:CAC) or reach.")
+    ] = KpiView.revenue,
     since: SinceOption = None,
     until: UntilOption = None,
     by: Annotated[
@@ -241,10 +251,12 @@ def kpis(
         typer.Option(
             "--by",
             help="revenue, pipeline: owner, team, channel, source, campaign, segment; quota: "
-            "owner or team; cac: channel or campaign; reach: channel, type or campaign.",
+            "owner or team; cac, ltv: channel or campaign; reach: channel, type or campaign.",
         ),
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="quota: only this team (by its name).")] = None,
+    margin: Annotated[float, typer.Option("--margin", help="ltv: gross margin, 0–1.")] = 0.8,
+    churn: Annotated[float, typer.Option("--churn", help="ltv: share of customers lost a year, 0–1.")] = 0.15,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -266,6 +278,14 @@ def kpis(
             frame = frame[frame.team == team]
     elif view is KpiView.cac:
         frame = _run(database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"))
+    elif view is KpiView.ltv:
+        frame = _run(
+            database,
+            engine,
+            lambda s: revenue_metrics.ltv_to_cac(
+                s, gross_margin=margin, churn=churn, since=start, until=end, by=by or "channel"
+            ),
+        )
     else:
         frame = _run(database, engine, lambda s: revenue_metrics.reach(s, since=start, until=end, by=by or "channel"))
     emit_frame(frame, fmt, f"KPIs: {view.value}")
@@ -308,7 +328,8 @@ EXAMPLES = {
     "scorecard": "Examples:\n\n    revbridge scorecard\n\n    revbridge scorecard --at 2026-12-01 --format json",
     "signals": "Examples:\n\n    revbridge signals\n\n    revbridge signals --engine duckdb:./mirror --format json",
     "kpis": "Examples:\n\n    revbridge kpis --by channel\n\n    revbridge kpis --view quota --by team\n\n    "
-    "revbridge kpis --view cac --since 2026-01-01 --until 2027-01-01",
+    "revbridge kpis --view cac --since 2026-01-01 --until 2027-01-01\n\n    revbridge kpis --view ltv --margin 0.8 "
+    "--churn 0.15",
 }
 COMMANDS: dict[str, tuple[Callable[..., None], Any]] = {
     "funnel": (funnel, funnel_metrics),

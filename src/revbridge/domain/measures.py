@@ -21,6 +21,7 @@ MEASURE_KINDS: dict[str, MeasureKind] = {
         MeasureKind("sqls", "count"),
         MeasureKind("opportunities", "count"),
         MeasureKind("customers", "count"),
+        MeasureKind("verdicts", "count"),
         MeasureKind("sal_acceptance_rate", "rate"),
         MeasureKind("acceptance_speed", "rate"),
         MeasureKind("follow_up_compliance", "rate"),
