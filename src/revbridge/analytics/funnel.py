@@ -164,7 +164,10 @@ def period_funnel(
     t = t.filter(t.to_stage.isin(list(stages)) & _within(t.at, since, until))
     t = t.mutate(period=_bucket(t.at, period), stage=t.to_stage)
     t, keys = _sliced(source, t, by)
-    counts = t.group_by(["period", *keys, "stage"]).aggregate(leads=t.lead_id.nunique(), entries=t.count())
+    per_lead = t.group_by(["period", *keys, "stage", "lead_id"]).aggregate(entries=t.count())
+    counts = per_lead.group_by(["period", *keys, "stage"]).aggregate(
+        leads=per_lead.count(), entries=per_lead.entries.sum()
+    )
     frame = source.frame(counts, ["period", *keys])
     order = {stage: i for i, stage in enumerate(stages)}
     frame = frame.sort_values(["period", *keys, "stage"], key=lambda c: c.map(order) if c.name == "stage" else c)

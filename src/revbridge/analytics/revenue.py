@@ -201,12 +201,19 @@ def reach(
         campaigns = source.table("campaigns").select(campaign_key=ibis._.id, campaign=ibis._.name)
         t = t.left_join(campaigns, t.campaign_id == campaigns.campaign_key)
     t = t.mutate(**{by: t[by].fill_null(NONE)})
-    counts = t.group_by(by).aggregate(
+    # Per (slice, lead) first, then per slice: the leads counted without a DISTINCT aggregate.
+    per_lead = t.group_by([by, "lead_id"]).aggregate(
         touchpoints=t.count(),
-        leads=t.lead_id.nunique(),
-        sent=flag(t.type.isin(list(EMAIL_SENT))).sum(),
-        opens=flag(t.type.isin(list(EMAIL_OPEN))).sum(),
-        clicks=flag(t.type.isin(list(EMAIL_CLICK))).sum(),
+        sent=t.count(where=t.type.isin(list(EMAIL_SENT))),
+        opens=t.count(where=t.type.isin(list(EMAIL_OPEN))),
+        clicks=t.count(where=t.type.isin(list(EMAIL_CLICK))),
+    )
+    counts = per_lead.group_by(by).aggregate(
+        touchpoints=per_lead.touchpoints.sum(),
+        leads=per_lead.count(),
+        sent=per_lead.sent.sum(),
+        opens=per_lead.opens.sum(),
+        clicks=per_lead.clicks.sum(),
     )
     frame = source.frame(counts, [by])
     frame["open_rate"] = (frame.opens / frame.sent).where(frame.sent > 0)
