@@ -150,7 +150,7 @@ def test_a_moment_that_is_not_iso_8601_is_a_usage_error(owner: str) -> None:
     result = lead("accept", "1", "--as", owner, "--at", "yesterday")
 
     assert result.exit_code == 2
-    assert "expected a date-time like 2026-03-02T15:00:00Z" in words(result.output)
+    assert "2026-03-02T15:00:00Z, got 'yesterday'" in words(result.output)
 
 
 def test_an_unknown_lead_says_how_to_find_one(owner: str) -> None:

@@ -45,6 +45,21 @@ def stays(source: Source) -> ir.Table:
     return source.shared("stays", s.mutate(seconds=seconds(s.left) - seconds(s.entered)))
 
 
+def _in_days(
+    source: Source, s: ir.Table, key: str, since: datetime | None, until: datetime | None, by: str | None
+) -> tuple[ir.Table, list[str]]:
+    """Stays entered in ``[since, until)``, sliced ``by`` a dimension, with their ``days``; the group keys."""
+    if since is not None:
+        s = s.filter(s.entered >= since)
+    if until is not None:
+        s = s.filter(s.entered < until)
+    keys = [key]
+    if by is not None:
+        s = s.join(lead_dimension(source, by), "lead_id")
+        keys = [key, by]
+    return s.mutate(days=s.seconds / DAY), keys
+
+
 def time_in_stage(
     source: Source,
     stages: Sequence[str],
@@ -56,16 +71,7 @@ def time_in_stage(
     """Per stage (and slice): ``stays`` that ended, ``ongoing`` ones, and the median, p90 and mean days
     of the ended stays, for stays entered in ``[since, until)``."""
     s = stays(source)
-    s = s.filter(s.stage.isin(list(stages)))
-    if since is not None:
-        s = s.filter(s.entered >= since)
-    if until is not None:
-        s = s.filter(s.entered < until)
-    keys = ["stage"]
-    if by is not None:
-        s = s.join(lead_dimension(source, by), "lead_id")
-        keys = ["stage", by]
-    s = s.mutate(days=s.seconds / DAY)
+    s, keys = _in_days(source, s.filter(s.stage.isin(list(stages))), "stage", since, until, by)
     aggregates = {"stays": s.days.count(), "ongoing": flag(s.left.isnull()).sum(), "mean_days": s.days.mean()}
     summary = summarise(source.engine, s, keys, aggregates, SPREADS)
     frame = source.frame(summary.select(*keys, "stays", "ongoing", *LEVELS, "mean_days"))
@@ -89,16 +95,7 @@ def stage_to_stage(
     pair = ibis.cases(
         *(((s.stage == a) & (s.next_stage == b), f"{a}→{b}") for a, b in pairs), else_=ibis.null("string")
     )
-    s = s.mutate(step=pair).filter(pair.notnull())
-    if since is not None:
-        s = s.filter(s.entered >= since)
-    if until is not None:
-        s = s.filter(s.entered < until)
-    keys = ["step"]
-    if by is not None:
-        s = s.join(lead_dimension(source, by), "lead_id")
-        keys = ["step", by]
-    s = s.mutate(days=s.seconds / DAY)
+    s, keys = _in_days(source, s.mutate(step=pair).filter(pair.notnull()), "step", since, until, by)
     summary = summarise(source.engine, s, keys, {"moves": s.count(), "mean_days": s.days.mean()}, SPREADS)
     frame = source.frame(summary.select(*keys, "moves", *LEVELS, "mean_days"))
     order = {f"{a}→{b}": i for i, (a, b) in enumerate(pairs)}

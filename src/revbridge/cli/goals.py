@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 import typer
 
 from revbridge import bootstrap
 from revbridge.analytics import goals as goal_metrics
+from revbridge.cli._moments import moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
 from revbridge.cli.metrics import AtOption, EngineOption, emit_frame
 from revbridge.domain.measures import MEASURE_KINDS
@@ -63,10 +64,8 @@ def list_goals(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every goal with its progress so far, the forecast to the period's end and whether it is on track."""
-    now = datetime.fromisoformat(at) if at else datetime.now(UTC)
-    now = now if now.tzinfo else now.replace(tzinfo=UTC)
     with bootstrap.source(database, engine) as source:
-        frame = goal_metrics.goal_progress(source, now=now)
+        frame = goal_metrics.goal_progress(source, now=moment(at))
     emit_frame(frame, fmt, "Shared goals")
 
 

@@ -26,6 +26,7 @@ from revbridge.analytics import signals as signals_metrics
 from revbridge.analytics import velocity as velocity_metrics
 from revbridge.analytics.dimensions import DIMENSIONS
 from revbridge.analytics.source import Source
+from revbridge.cli._moments import moment, optional_moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
 from revbridge.services.contract import contract_at, stage_order
 
@@ -93,20 +94,8 @@ class KpiView(StrEnum):
     reach = "reach"
 
 
-def _moment(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a day like 2026-01-01 or a moment, got {text!r}", param_hint=option
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _now(text: str | None) -> datetime:
-    return _moment(text, "--at") or datetime.now(UTC)
+def _window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    return optional_moment(since, option="--since"), optional_moment(until, option="--until")
 
 
 def emit_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
@@ -135,7 +124,7 @@ def funnel(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    start, end = _moment(since, "--since"), _moment(until, "--until")
+    start, end = _window(since, until)
     stages = stage_order(bootstrap.engine(database), end or datetime.now(UTC))
     if view is FunnelView.cohort:
         frame = _run(
@@ -169,7 +158,7 @@ def velocity(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    start, end, now = _moment(since, "--since"), _moment(until, "--until"), _now(at)
+    (start, end), now = _window(since, until), moment(at)
     stages = stage_order(bootstrap.engine(database), now)
     if view is VelocityView.stages:
         frame = _run(
@@ -200,7 +189,7 @@ def compliance(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    start, end, now = _moment(since, "--since"), _moment(until, "--until"), _now(at)
+    (start, end), now = _window(since, until), moment(at)
     if view is ComplianceView.clocks:
         frame = _run(
             database, engine, lambda s: compliance_metrics.sla_compliance(s, now=now, since=start, until=end, by=by)
@@ -228,7 +217,7 @@ def feedback(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    start, end = _moment(since, "--since"), _moment(until, "--until")
+    start, end = _window(since, until)
     metric = {
         FeedbackView.acceptance: feedback_metrics.acceptance,
         FeedbackView.reasons: feedback_metrics.rejection_reasons,
@@ -261,7 +250,7 @@ def kpis(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    start, end = _moment(since, "--since"), _moment(until, "--until")
+    start, end = _window(since, until)
     if view is KpiView.revenue:
         frame = _run(database, engine, lambda s: revenue_metrics.revenue_kpis(s, since=start, until=end, by=by))
     elif view is KpiView.pipeline:
@@ -297,7 +286,7 @@ def scorecard(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    now = _now(at)
+    now = moment(at)
     commitments = contract_at(bootstrap.engine(database), now).sla.commitments
     frame = _run(database, engine, lambda s: scorecard_metrics.scorecard(s, commitments, now=now))
     emit_frame(frame, fmt, "Two-sided scorecard: each team's commitments")
@@ -309,7 +298,7 @@ def signals(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    now = _now(at)
+    now = moment(at)
     found = _run(database, engine, lambda s: signals_metrics.as_frame(signals_metrics.signals(s, now=now)))
     if fmt is OutputFormat.table:
         found = found.drop(columns=["evidence"])
