@@ -69,6 +69,8 @@ def test_cac_is_a_channels_spend_per_new_customer(on: On) -> None:
     assert quarter.spend.to_dict() == {"paid_search": 1000.0, "webinar": 1000.0}
     assert quarter.new_customers.to_dict() == {"paid_search": 1, "webinar": 1}
     assert quarter.cac.to_dict() == {"paid_search": 1000.0, "webinar": 1000.0}
+    assert quarter.new_leads.to_dict() == {"paid_search": 2, "webinar": 1}  # leads 2 and 3; lead 1
+    assert quarter.cost_per_lead.to_dict() == {"paid_search": 500.0, "webinar": 1000.0}
     assert january.spend["paid_search"] == 600.0
     assert pd.isna(january.cac["webinar"])  # spent, but no customer yet
 

@@ -100,6 +100,21 @@ def test_win_rate_and_deal_size_recover_the_true_ones(store: Source, demo: tuple
     assert abs(kpis.average_deal - truth["mean_deal_size"]) < 4 * amounts.std() / math.sqrt(len(amounts))
 
 
+def test_cost_per_lead_recovers_each_paid_channels_true_cost(
+    store: Source, demo: tuple[str, Path, dict[str, Any]]
+) -> None:
+    truth = demo[2]
+    year = (datetime.fromisoformat(truth["since"]), datetime.fromisoformat(truth["until"]))
+    costs = revenue.cac(store, since=year[0], until=year[1]).set_index("channel")
+    paid = {name: c for name, c in truth["channels"].items() if c["cost_per_lead"] > 0}
+    assert paid
+    for name, channel in paid.items():
+        row = costs.loc[name]
+        # Leads of a channel are a Poisson draw: their count's relative error is 1 / sqrt(n).
+        bound = 4 * channel["cost_per_lead"] / math.sqrt(row.new_leads)
+        assert abs(row.cost_per_lead - channel["cost_per_lead"]) < bound, (name, row.cost_per_lead, channel)
+
+
 def test_days_between_stages_recover_the_true_means(store: Source, demo: tuple[str, Path, dict[str, Any]]) -> None:
     truth = demo[2]
     until = _settled(truth)

@@ -179,7 +179,8 @@ def deals(engine: Engine) -> None:
     (search ads). O3 Bo 200, Jan 5 → won Mar 6 (60 days), leads 2 and 3 (search ads). O4 Bo 80, open in
     proposal, lead 3. O5 Ana 20, open in discovery, no contact. Quotas: Ana 500 and Bo 400 for Q1 2026,
     Ana 300 for Q4 2025. Spend: webinar 1,000 on Jan 10; search ads 600 on Jan 11 and 400 on Feb 11.
-    Leads 1 and 2 became customers on Feb 1 and Mar 6. E-mails: three sent, two opened, one clicked.
+    Leads 1–3 arrived on Jan 1–3; leads 1 and 2 became customers on Feb 1 and Mar 6. E-mails: three
+    sent, two opened, one clicked.
     """
     add(engine, TeamRow, [{"id": 1, "name": "ae", "kind": "sales"}])
     add(
@@ -191,7 +192,8 @@ def deals(engine: Engine) -> None:
         ],
     )
     campaigns(engine, {1: ("Spring webinar", "webinar"), 2: ("Search ads", "paid_search")})
-    leads(engine, {1: {"campaign_id": 1}, 2: {"campaign_id": 2}, 3: {"campaign_id": 2}})
+    arrived = {1: at("01-01"), 2: at("01-02"), 3: at("01-03")}
+    leads(engine, {i: {"campaign_id": 1 if i == 1 else 2, "created_at": arrived[i]} for i in arrived})
     journeys(
         engine,
         {1: [("lead", at("01-01")), ("customer", at("02-01"))], 2: [("lead", at("01-02")), ("customer", at("03-06"))]},

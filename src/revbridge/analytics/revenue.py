@@ -7,8 +7,9 @@ days from created to closed of won deals. **Pipeline velocity** is the revenue t
 expected to bring per day: open opportunities × win rate × average deal ÷ cycle days. **Quota
 attainment** is the amount a person won in a quota's period ÷ that quota (a team's adds up its people).
 **CAC** of a channel is its spend ÷ the new customers it brought in the window (a customer's channel is
-its lead's). **CLV** of a subscription customer is ARPA × gross margin ÷ churn rate per period, and
-**LTV:CAC** a slice's CLV (its average won deal as a year's ARPA) ÷ its CAC.
+its lead's); its **cost per lead** the spend ÷ the leads that arrived in the window. **CLV** of a
+subscription customer is ARPA × gross margin ÷ churn rate per period, and **LTV:CAC** a slice's CLV (its
+average won deal as a year's ARPA) ÷ its CAC.
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def quota_attainment(
 def cac(
     source: Source, *, since: datetime | None = None, until: datetime | None = None, by: str = "channel"
 ) -> pd.DataFrame:
-    """Per ``channel`` (or ``campaign``): ``spend`` in ``[since, until)``, ``new_customers`` (leads of that
-    slice that first became customers in the window) and ``cac`` (spend ÷ new customers)."""
+    """Per ``channel`` (or ``campaign``): ``spend`` in ``[since, until)``, the ``new_leads`` that arrived
+    in it and the ``cost_per_lead``, the ``new_customers`` (leads of that slice that first became
+    customers in the window) and ``cac`` (spend ÷ new customers)."""
     spend = source.table("campaign_spend")
     if since is not None:
         spend = spend.filter(spend.day >= since.date())
@@ -150,10 +152,21 @@ def cac(
         first = first.filter(first.became < until)
     customers = first.join(lead_dimension(source, by), "lead_id")
     won = customers.group_by(by).aggregate(new_customers=customers.count())
+    leads = source.table("leads").select(lead_id=ibis._.id, created_at=ibis._.created_at)
+    if since is not None:
+        leads = leads.filter(leads.created_at >= since)
+    if until is not None:
+        leads = leads.filter(leads.created_at < until)
+    arrived = leads.join(lead_dimension(source, by), "lead_id")
+    arrived = arrived.group_by(by).aggregate(new_leads=arrived.count())
     frame = source.frame(spent).merge(source.frame(won), on=by, how="outer")
+    frame = frame.merge(source.frame(arrived), on=by, how="outer")
     frame["spend"] = frame.spend.fillna(0.0)
-    frame["new_customers"] = frame.new_customers.fillna(0).astype("int64")
+    for column in ("new_customers", "new_leads"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    frame["cost_per_lead"] = (frame.spend / frame.new_leads).where(frame.new_leads > 0)
     frame["cac"] = (frame.spend / frame.new_customers).where(frame.new_customers > 0)
+    frame = frame[[by, "spend", "new_leads", "cost_per_lead", "new_customers", "cac"]]
     return frame.sort_values(by, kind="stable").reset_index(drop=True)
 
 
