@@ -20,6 +20,7 @@ from revbridge.domain.simulation import build_world
 from revbridge.domain.sla import load_sla
 from revbridge.services.contract import contract_at
 from revbridge.services.demo import TABLES, DemoIncomplete, packaged_sla_text, run_demo
+from revbridge.services.ingest_history import rebuild_accept_clocks
 from revbridge.services.scoring import rescore_all
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import mirror
@@ -202,7 +203,7 @@ def test_in_the_live_weeks_the_engine_makes_mqls_and_reps_work_them_to_the_sla(e
             .order_by(StageTransitionRow.at, StageTransitionRow.id)
         ).all()
         feedback = conn.execute(sa.select(FeedbackRow).where(FeedbackRow.lead_id.in_(leads))).all()
-        obligations = conn.execute(sa.select(ObligationRow)).all()
+        obligations = conn.execute(sa.select(ObligationRow).where(ObligationRow.lead_id.in_(leads))).all()
         outbox = [r.kind for r in conn.execute(sa.select(OutboxRow.kind))]
         owners = dict(conn.execute(sa.select(LeadRow.id, LeadRow.owner_id).where(LeadRow.id.in_(leads))).all())
         away = conn.execute(sa.select(sa.func.count()).where(UserRow.away.is_(True))).scalar_one()
@@ -252,3 +253,16 @@ def test_the_mirror_holds_every_row_of_the_demo_and_rescoring_through_it_agrees(
     contract = contract_at(engine, NOW)
     through_mirror = rescore_all(engine, contract=contract, now=NOW, mirror_root=root)
     assert through_mirror.touchpoints > 0
+
+
+def test_the_historys_verdicts_get_the_accept_clocks_their_mqls_opened(engine: Engine) -> None:
+    summary = run_demo(engine, leads=300, seed=2, now=NOW, live_days=0)
+    with engine.connect() as conn:
+        clocks = conn.execute(sa.select(ObligationRow)).all()
+        verdicts = conn.execute(sa.select(sa.func.count()).select_from(FeedbackRow)).scalar_one()
+    assert len(clocks) == summary.added["accept clocks"] == verdicts > 0
+    assert {c.kind for c in clocks} == {"accept"}
+    assert {c.status for c in clocks} == {"met", "breached"}
+    assert all(c.closed_at <= c.due_at for c in clocks if c.status == "met")
+    assert all(c.closed_at == c.due_at for c in clocks if c.status == "breached")
+    assert rebuild_accept_clocks(engine) == 0  # each MQL's clock once

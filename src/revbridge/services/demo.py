@@ -27,7 +27,13 @@ from revbridge.domain.sla import load_sla
 from revbridge.services.demo_live import LiveCounts, run_live, split_world
 from revbridge.services.ingest_crm import OpportunityIngestor, ingest_accounts, ingest_spend, ingest_users
 from revbridge.services.ingest_events import EventIngestor, EventRecord
-from revbridge.services.ingest_history import HistoryResult, ingest_campaigns, ingest_quotas, ingest_verdicts
+from revbridge.services.ingest_history import (
+    HistoryResult,
+    ingest_campaigns,
+    ingest_quotas,
+    ingest_verdicts,
+    rebuild_accept_clocks,
+)
 from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import history_queries as queries
@@ -145,6 +151,7 @@ def run_demo(
     history, live_part = split_world(world, live_since)
     version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
     added = _load(engine, history, now, report)
+    added["accept clocks"] = rebuild_accept_clocks(engine)  # the history's, so compliance covers the year
     live = run_live(engine, live_part, seed=seed, progress=report)
     if live.played_before:
         live = LiveCounts.recorded((first or {}).get("live"))

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.history_records import CampaignRecord, QuotaRecord, VerdictRecord
+from revbridge.domain.past_clocks import PastVerdict, accept_clock
 from revbridge.domain.sla import Sla, UnknownRejectionReason, load_sla
 from revbridge.services.ingest_leads import IngestCounts
 from revbridge.store import history_queries as queries
@@ -163,3 +165,40 @@ def ingest_quotas(engine: Engine, records: Sequence[QuotaRecord]) -> HistoryResu
         queries.insert_quotas(conn, list(new.values()))
     result.counts.created = len(new)
     return result
+
+
+def rebuild_accept_clocks(engine: Engine) -> int:
+    """Give each imported verdict the accept clock its MQL opened (``domain/past_clocks.py``), under the
+    SLA version in force when the lead became an MQL, so that SLA compliance covers the history too.
+    Verdicts whose MQL already has a clock (the engine's own) are left alone; running it again adds
+    nothing. Returns the clocks added."""
+    clocks: dict[int, BusinessClock] = {}
+    with writing(engine).begin() as conn:
+        slas = _SlaCalendar(conn)
+        rows = []
+        for row in queries.verdicts_without_clocks(conn):
+            in_force = slas.at(row.mql_at)
+            if in_force is None or in_force[1].clocks.accept_within is None:
+                continue
+            version, sla = in_force
+            past = PastVerdict(row.lead_id, row.mql_at, row.at, row.user_id, row.sla_version or version)
+            clock = clocks.setdefault(version, BusinessClock.from_clocks(sla.clocks))
+            made = accept_clock(past, sla.clocks.accept_within, clock)
+            rows.append(
+                {
+                    "lead_id": made.lead_id,
+                    "kind": "accept",
+                    "team": "sales",
+                    "owner_id": made.owner_id,
+                    "opened_at": made.opened_at,
+                    "due_at": made.due_at,
+                    "status": made.status,
+                    "closed_at": made.closed_at,
+                    "escalation_level": 0,
+                    "required_count": 1,
+                    "done_count": 1 if made.status == "met" else 0,
+                    "sla_version": made.sla_version,
+                }
+            )
+        queries.insert_obligations(conn, rows)
+    return len(rows)

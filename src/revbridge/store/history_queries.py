@@ -13,7 +13,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.store.repositories import CHUNK, chunks
-from revbridge.store.tables import CampaignRow, FeedbackRow, ImportRunRow, QuotaRow, SlaVersionRow, metadata
+from revbridge.store.tables import (
+    CampaignRow,
+    FeedbackRow,
+    ImportRunRow,
+    ObligationRow,
+    QuotaRow,
+    SlaVersionRow,
+    StageTransitionRow,
+    metadata,
+)
 
 DEMO_RUN_KIND = "demo"
 
@@ -124,3 +133,25 @@ def count_rows(conn: Connection, tables: Iterable[str]) -> dict[str, int]:
         name: int(conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[name])).scalar_one())
         for name in tables
     }
+
+
+def verdicts_without_clocks(conn: Connection) -> list[sa.Row[Any]]:
+    """Every verdict with the moment its lead last became an MQL before it, where that MQL has no accept
+    clock yet (imported history): lead_id, user_id, at, sla_version, mql_at."""
+    t = StageTransitionRow.__table__
+    f = FeedbackRow.__table__
+    o = ObligationRow.__table__
+    mql_at = (
+        sa.select(sa.func.max(t.c.at))
+        .where(t.c.lead_id == f.c.lead_id, t.c.to_stage == "mql", t.c.at <= f.c.at)
+        .scalar_subquery()
+    )
+    rows = sa.select(f.c.lead_id, f.c.user_id, f.c.at, f.c.sla_version, mql_at.label("mql_at")).subquery()
+    clocked = sa.exists().where(o.c.lead_id == rows.c.lead_id, o.c.kind == "accept", o.c.opened_at == rows.c.mql_at)
+    query = sa.select(rows).where(rows.c.mql_at.is_not(None), ~clocked).order_by(rows.c.lead_id, rows.c.at)
+    return list(conn.execute(query).all())
+
+
+def insert_obligations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    for part in chunks(list(rows), CHUNK):
+        conn.execute(sa.insert(ObligationRow), part)
