@@ -33,8 +33,8 @@ def dispose_engines() -> None:
         _engines.popitem()[1].dispose()
 
 
-def source(database: str | None, engine_spec: str | None) -> AbstractContextManager[Source]:
+def source(database: str | None, engine_spec: str | None, team: str | None = None) -> AbstractContextManager[Source]:
     """The store's tables on the analytics engine ``engine_spec`` (``store``, ``duckdb:PATH`` or
-    ``spark:PATH``; default REVBRIDGE_ANALYTICS, else ``store``)."""
+    ``spark:PATH``; default REVBRIDGE_ANALYTICS, else ``store``), cut to ``team``'s leads if given."""
     url = database or settings().database_url
-    return open_source(EngineSpec.parse(engine_spec), url)
+    return open_source(EngineSpec.parse(engine_spec), url, team=team)

@@ -20,7 +20,7 @@ from revbridge.store.engine import make_engine
 from tests.conftest import fresh_postgres_url
 
 Fill = Callable[[Engine], None]
-On = Callable[[Fill], AbstractContextManager[Source]]
+On = Callable[..., AbstractContextManager[Source]]  # on(fill, team=None)
 ENGINES = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.postgres),
@@ -49,7 +49,7 @@ def on(request: pytest.FixtureRequest, tmp_path: Path) -> On:
         url = f"sqlite:///{tmp_path / 'revbridge.db'}"
 
     @contextmanager
-    def opened(fill: Fill) -> Iterator[Source]:
+    def opened(fill: Fill, team: str | None = None) -> Iterator[Source]:
         engine = make_engine(url)
         try:
             fill(engine)
@@ -60,7 +60,7 @@ def on(request: pytest.FixtureRequest, tmp_path: Path) -> On:
                 spec = EngineSpec("store")
         finally:
             engine.dispose()
-        with open_source(spec, url) as source:
+        with open_source(spec, url, team=team) as source:
             yield source
 
     return opened

@@ -302,3 +302,18 @@ def drift(engine: Engine) -> None:
     leads(engine, people)
     journeys(engine, steps)
     add(engine, FeedbackRow, [{"user_id": None, **row} for row in verdict_rows])
+
+
+def two_teams(engine: Engine) -> None:
+    """``five_leads``, owned by two teams: Ana (east) has L1 and L2, Bo (west) L3, L4 and L5."""
+    five_leads(engine)
+    add(engine, TeamRow, [{"id": 1, "name": "east", "kind": "sales"}, {"id": 2, "name": "west", "kind": "sales"}])
+    add(
+        engine,
+        UserRow,
+        [{"id": 1, "email": "ana@nw.com", "name": "Ana", "role": "sales", "team_id": 1},
+         {"id": 2, "email": "bo@nw.com", "name": "Bo", "role": "sales", "team_id": 2}],
+    )  # fmt: skip
+    with writing(engine).begin() as conn:
+        for lead, owner in ((1, 1), (2, 1), (3, 2), (4, 2), (5, 2)):
+            conn.execute(sa.update(LeadRow).where(LeadRow.id == lead).values(owner_id=owner))

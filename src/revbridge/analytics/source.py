@@ -73,13 +73,27 @@ class Source:
 
     backend: Any
     engine: str  # sqlite | postgres | duckdb | spark
+    team: str | None = None  # only the leads owned by people of this team, their events and deals
     _tables: dict[str, ir.Table] = field(default_factory=dict)
     _shared: dict[str, ir.Table] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
-            self._tables[name] = self.backend.table(name)
+            table = self.backend.table(name)
+            self._tables[name] = table if self.team is None else self._scoped(name, table)
         return self._tables[name]
+
+    def _scoped(self, name: str, table: ir.Table) -> ir.Table:
+        """``table`` cut to the team: its people's leads, the rows of those leads, their opportunities."""
+        users, teams = self.backend.table("users"), self.backend.table("teams")
+        named = teams.filter(teams.name == self.team)
+        members = users.filter(users.team_id.isin(named.id)).id
+        if name in ("leads", "opportunities"):
+            return table.filter(table.owner_id.isin(members))
+        if "lead_id" in table.columns:
+            leads = self.backend.table("leads")
+            return table.filter(table.lead_id.isin(leads.filter(leads.owner_id.isin(members)).id))
+        return table
 
     def shared(self, key: str, expr: ir.Table) -> ir.Table:
         """``expr``, computed once per source where that pays: on DuckDB, where the mirror is a snapshot
@@ -106,8 +120,9 @@ class Source:
 
 
 @contextmanager
-def open_source(spec: EngineSpec, database_url: str) -> Iterator[Source]:
-    """The tables on the engine ``spec`` names; ``database_url`` is the store's (for ``store``)."""
+def open_source(spec: EngineSpec, database_url: str, *, team: str | None = None) -> Iterator[Source]:
+    """The tables on the engine ``spec`` names; ``database_url`` is the store's (for ``store``). With
+    ``team``, only what concerns the leads owned by that team's people."""
     if spec.kind == "store":
         backend, name = _store_backend(database_url)
     elif spec.kind == "duckdb":
@@ -117,10 +132,20 @@ def open_source(spec: EngineSpec, database_url: str) -> Iterator[Source]:
         assert spec.path is not None
         backend, name = _spark_backend(_mirror_root(spec.path)), "spark"
     try:
-        yield Source(backend, name)
+        source = Source(backend, name, team)
+        if team is not None:
+            _check_team(source, team)
+        yield source
     finally:
         if name != "spark":  # the Spark session is kept for the process: it takes seconds to start
             backend.disconnect()
+
+
+def _check_team(source: Source, team: str) -> None:
+    teams = source.backend.table("teams")
+    names = sorted(source.frame(teams.select("name")).name.tolist())
+    if team not in names:
+        raise EngineError(f"no team named {team!r}; the teams are: {', '.join(names) or 'none yet'}")
 
 
 def _store_backend(database_url: str) -> tuple[Any, str]:

@@ -11,7 +11,7 @@ from revbridge import bootstrap
 from revbridge.analytics import goals as goal_metrics
 from revbridge.cli._moments import moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
-from revbridge.cli.metrics import AtOption, EngineOption, emit_frame
+from revbridge.cli.metrics import AtOption, EngineOption, TeamOption, emit_frame
 from revbridge.domain.measures import MEASURE_KINDS
 from revbridge.services.goals import add_goal, remove_goal
 
@@ -59,12 +59,13 @@ def add(
 @handles_errors
 def list_goals(
     at: AtOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every goal with its progress so far, the forecast to the period's end and whether it is on track."""
-    with bootstrap.source(database, engine) as source:
+    with bootstrap.source(database, engine, team) as source:
         frame = goal_metrics.goal_progress(source, now=moment(at))
     emit_frame(frame, fmt, "Shared goals")
 

@@ -47,6 +47,12 @@ ByOption = Annotated[
     str | None,
     typer.Option("--by", help="Slice by " + "; ".join(f"{k}: {v}" for k, v in DIMENSIONS.items()) + "."),
 ]
+TeamOption = Annotated[
+    str | None,
+    typer.Option(
+        "--team", help="Only the leads owned by this team's people (by the team's name), their events and deals."
+    ),
+]
 AtOption = Annotated[
     str | None, typer.Option("--at", help="The moment 'now' means (open clocks past due, stalled leads); default now.")
 ]
@@ -103,8 +109,10 @@ def emit_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
     emit_rows(rows, fmt, columns=list(frame.columns), title=title)
 
 
-def _run(database: str | None, engine: str | None, metric: Callable[[Source], pd.DataFrame]) -> pd.DataFrame:
-    with bootstrap.source(database, engine) as source:
+def _run(
+    database: str | None, engine: str | None, metric: Callable[[Source], pd.DataFrame], team: str | None = None
+) -> pd.DataFrame:
+    with bootstrap.source(database, engine, team) as source:
         return metric(source)
 
 
@@ -120,6 +128,7 @@ def funnel(
     since: SinceOption = None,
     until: UntilOption = None,
     by: ByOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -131,15 +140,19 @@ def funnel(
             database,
             engine,
             lambda s: funnel_metrics.cohort_funnel(s, stages, since=start, until=end, period=period.value, by=by),
+            team,
         )
     elif view is FunnelView.period:
         frame = _run(
             database,
             engine,
             lambda s: funnel_metrics.period_funnel(s, stages, since=start, until=end, period=period.value, by=by),
+            team,
         )
     else:
-        frame = _run(database, engine, lambda s: funnel_metrics.conversion(s, stages, since=start, until=end, by=by))
+        frame = _run(
+            database, engine, lambda s: funnel_metrics.conversion(s, stages, since=start, until=end, by=by), team
+        )
     emit_frame(frame, fmt, f"Funnel: {view.value}")
 
 
@@ -154,6 +167,7 @@ def velocity(
     until: UntilOption = None,
     by: ByOption = None,
     at: AtOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -162,17 +176,19 @@ def velocity(
     stages = stage_order(bootstrap.engine(database), now)
     if view is VelocityView.stages:
         frame = _run(
-            database, engine, lambda s: velocity_metrics.time_in_stage(s, stages, since=start, until=end, by=by)
+            database, engine, lambda s: velocity_metrics.time_in_stage(s, stages, since=start, until=end, by=by), team
         )
     elif view is VelocityView.steps:
         frame = _run(
-            database, engine, lambda s: velocity_metrics.stage_to_stage(s, stages, since=start, until=end, by=by)
+            database, engine, lambda s: velocity_metrics.stage_to_stage(s, stages, since=start, until=end, by=by), team
         )
     elif view is VelocityView.cycle:
-        frame = _run(database, engine, lambda s: velocity_metrics.cycle(s, since=start, until=end, by=by))
+        frame = _run(database, engine, lambda s: velocity_metrics.cycle(s, since=start, until=end, by=by), team)
     else:
         limits = None if stalled_after is None else dict.fromkeys(stages, stalled_after)
-        frame = _run(database, engine, lambda s: velocity_metrics.stalled(s, stages, now=now, stalled_after=limits))
+        frame = _run(
+            database, engine, lambda s: velocity_metrics.stalled(s, stages, now=now, stalled_after=limits), team
+        )
     emit_frame(frame, fmt, f"Velocity: {view.value}")
 
 
@@ -181,10 +197,10 @@ def compliance(
         ComplianceView, typer.Option("--view", help="clocks, speed (speed to lead) or slipping.")
     ] = ComplianceView.clocks,
     by: Annotated[str, typer.Option("--by", help="team, owner (the person) or kind (of clock).")] = "team",
-    team: Annotated[str | None, typer.Option("--team", help="Only clocks of this team (sales, marketing).")] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     at: AtOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -192,17 +208,18 @@ def compliance(
     (start, end), now = _window(since, until), moment(at)
     if view is ComplianceView.clocks:
         frame = _run(
-            database, engine, lambda s: compliance_metrics.sla_compliance(s, now=now, since=start, until=end, by=by)
+            database,
+            engine,
+            lambda s: compliance_metrics.sla_compliance(s, now=now, since=start, until=end, by=by),
+            team,
         )
-        if team is not None and by == "team":
-            frame = frame[frame.team == team]
     elif view is ComplianceView.speed:
         grouping = None if by == "kind" else by
         frame = _run(
-            database, engine, lambda s: compliance_metrics.speed_to_lead(s, since=start, until=end, by=grouping)
+            database, engine, lambda s: compliance_metrics.speed_to_lead(s, since=start, until=end, by=grouping), team
         )
     else:
-        frame = _run(database, engine, lambda s: compliance_metrics.slipping(s, now=now))
+        frame = _run(database, engine, lambda s: compliance_metrics.slipping(s, now=now), team)
     emit_frame(frame, fmt, f"SLA compliance: {view.value}")
 
 
@@ -213,6 +230,7 @@ def feedback(
     since: SinceOption = None,
     until: UntilOption = None,
     by: ByOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -225,7 +243,7 @@ def feedback(
         FeedbackView.notes: feedback_metrics.notes,
     }[view]
     slicing = by if by is not None or view is not FeedbackView.notes else "campaign"
-    frame = _run(database, engine, lambda s: metric(s, since=start, until=end, by=slicing))
+    frame = _run(database, engine, lambda s: metric(s, since=start, until=end, by=slicing), team)
     emit_frame(frame, fmt, f"Feedback: {view.value}")
 
 
@@ -243,18 +261,18 @@ def kpis(
             "owner or team; cac, ltv: channel or campaign; reach: channel, type or campaign.",
         ),
     ] = None,
-    team: Annotated[str | None, typer.Option("--team", help="quota: only this team (by its name).")] = None,
     margin: Annotated[float, typer.Option("--margin", help="ltv: gross margin, 0–1.")] = 0.8,
     churn: Annotated[float, typer.Option("--churn", help="ltv: share of customers lost a year, 0–1.")] = 0.15,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     start, end = _window(since, until)
     if view is KpiView.revenue:
-        frame = _run(database, engine, lambda s: revenue_metrics.revenue_kpis(s, since=start, until=end, by=by))
+        frame = _run(database, engine, lambda s: revenue_metrics.revenue_kpis(s, since=start, until=end, by=by), team)
     elif view is KpiView.pipeline:
-        frame = _run(database, engine, lambda s: revenue_metrics.pipeline(s, by=by))
+        frame = _run(database, engine, lambda s: revenue_metrics.pipeline(s, by=by), team)
     elif view is KpiView.quota:
         first: date | None = start.date() if start else None
         last: date | None = end.date() if end else None
@@ -262,11 +280,14 @@ def kpis(
             database,
             engine,
             lambda s: revenue_metrics.quota_attainment(s, since=first, until=last, by=by or "owner"),
+            team,
         )
         if team is not None and "team" in frame.columns:
-            frame = frame[frame.team == team]
+            frame = frame[frame.team == team]  # the quotas of the team's people only
     elif view is KpiView.cac:
-        frame = _run(database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"))
+        frame = _run(
+            database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"), team
+        )
     elif view is KpiView.ltv:
         frame = _run(
             database,
@@ -274,32 +295,37 @@ def kpis(
             lambda s: revenue_metrics.ltv_to_cac(
                 s, gross_margin=margin, churn=churn, since=start, until=end, by=by or "channel"
             ),
+            team,
         )
     else:
-        frame = _run(database, engine, lambda s: revenue_metrics.reach(s, since=start, until=end, by=by or "channel"))
+        frame = _run(
+            database, engine, lambda s: revenue_metrics.reach(s, since=start, until=end, by=by or "channel"), team
+        )
     emit_frame(frame, fmt, f"KPIs: {view.value}")
 
 
 def scorecard(
     at: AtOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     now = moment(at)
     commitments = contract_at(bootstrap.engine(database), now).sla.commitments
-    frame = _run(database, engine, lambda s: scorecard_metrics.scorecard(s, commitments, now=now))
+    frame = _run(database, engine, lambda s: scorecard_metrics.scorecard(s, commitments, now=now), team)
     emit_frame(frame, fmt, "Two-sided scorecard: each team's commitments")
 
 
 def signals(
     at: AtOption = None,
+    team: TeamOption = None,
     engine: EngineOption = None,
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     now = moment(at)
-    found = _run(database, engine, lambda s: signals_metrics.as_frame(signals_metrics.signals(s, now=now)))
+    found = _run(database, engine, lambda s: signals_metrics.as_frame(signals_metrics.signals(s, now=now)), team)
     if fmt is OutputFormat.table:
         found = found.drop(columns=["evidence"])
     emit_frame(found, fmt, "Misalignment signals" if len(found) else "Misalignment signals: none found")
