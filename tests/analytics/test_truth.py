@@ -100,14 +100,16 @@ def test_win_rate_and_deal_size_recover_the_true_ones(store: Source, demo: tuple
     assert abs(kpis.average_deal - truth["mean_deal_size"]) < 4 * amounts.std() / math.sqrt(len(amounts))
 
 
-def test_sla_compliance_on_the_history_recovers_the_share_of_verdicts_on_time(
+def test_sla_compliance_on_the_history_recovers_the_shares_of_verdicts_and_first_touches_on_time(
     store: Source, demo: tuple[str, Path, dict[str, Any]]
 ) -> None:
     truth = demo[2]
     now = datetime.fromisoformat(truth["until"])
     # The history's clocks (rebuilt from its verdicts); the live weeks follow their reps' own pace.
-    accept = compliance.sla_compliance(store, now=now, until=_settled(truth), by="kind").set_index("kind")
-    _near_share(accept.compliance["accept"], truth["verdicts_on_time"], int(accept.obligations["accept"]))
+    kinds = compliance.sla_compliance(store, now=now, until=_settled(truth), by="kind").set_index("kind")
+    _near_share(kinds.compliance["accept"], truth["verdicts_on_time"], int(kinds.obligations["accept"]))
+    touch = truth["first_touch_on_time"]
+    _near_share(kinds.compliance["first_touch"], touch, int(kinds.obligations["first_touch"]))
 
 
 def test_cost_per_lead_recovers_each_paid_channels_true_cost(

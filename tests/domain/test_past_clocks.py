@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.durations import Duration
-from revbridge.domain.past_clocks import PastVerdict, accept_clock
+from revbridge.domain.past_clocks import PastVerdict, accept_clock, clock_for
 from revbridge.domain.sla_sections import BusinessHours
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -32,3 +32,9 @@ def test_a_later_verdict_breached_it_at_the_deadline() -> None:
     verdict = PastVerdict(7, FRIDAY_4PM, datetime(2026, 3, 9, 12, 0, tzinfo=NEW_YORK), owner_id=None, sla_version=None)
     clock = accept_clock(verdict, FOUR_HOURS, CLOCK)
     assert (clock.status, clock.closed_at) == ("breached", datetime(2026, 3, 9, 11, 30, tzinfo=NEW_YORK))
+
+
+def test_a_clock_never_answered_is_breached_at_its_deadline() -> None:
+    clock = clock_for(7, None, FRIDAY_4PM, None, Duration(1, "h", business=True), CLOCK, 1)
+    assert (clock.status, clock.due_at) == ("breached", datetime(2026, 3, 6, 17, 0, tzinfo=NEW_YORK))
+    assert clock.closed_at == clock.due_at

@@ -20,7 +20,7 @@ from revbridge.domain.simulation import build_world
 from revbridge.domain.sla import load_sla
 from revbridge.services.contract import contract_at
 from revbridge.services.demo import TABLES, DemoIncomplete, packaged_sla_text, run_demo
-from revbridge.services.ingest_history import rebuild_accept_clocks
+from revbridge.services.ingest_history import rebuild_clocks
 from revbridge.services.scoring import rescore_all
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import mirror
@@ -255,14 +255,19 @@ def test_the_mirror_holds_every_row_of_the_demo_and_rescoring_through_it_agrees(
     assert through_mirror.touchpoints > 0
 
 
-def test_the_historys_verdicts_get_the_accept_clocks_their_mqls_opened(engine: Engine) -> None:
+def test_the_historys_verdicts_get_the_clocks_they_answered(engine: Engine) -> None:
     summary = run_demo(engine, leads=300, seed=2, now=NOW, live_days=0)
     with engine.connect() as conn:
         clocks = conn.execute(sa.select(ObligationRow)).all()
-        verdicts = conn.execute(sa.select(sa.func.count()).select_from(FeedbackRow)).scalar_one()
-    assert len(clocks) == summary.added["accept clocks"] == verdicts > 0
-    assert {c.kind for c in clocks} == {"accept"}
+        verdicts = dict(
+            conn.execute(sa.select(FeedbackRow.verdict, sa.func.count()).group_by(FeedbackRow.verdict)).all()
+        )
+    accept = [c for c in clocks if c.kind == "accept"]
+    touch = [c for c in clocks if c.kind == "first_touch"]
+    assert len(accept) == summary.added["accept clocks"] == sum(verdicts.values()) > 0
+    assert len(touch) == summary.added["first_touch clocks"] == verdicts["accept"]
+    assert len(clocks) == len(accept) + len(touch)
     assert {c.status for c in clocks} == {"met", "breached"}
-    assert all(c.closed_at <= c.due_at for c in clocks if c.status == "met")
+    assert all(c.opened_at < c.closed_at <= c.due_at for c in clocks if c.status == "met")
     assert all(c.closed_at == c.due_at for c in clocks if c.status == "breached")
-    assert rebuild_accept_clocks(engine) == 0  # each MQL's clock once
+    assert rebuild_clocks(engine) == {"accept": 0, "first_touch": 0}  # each clock once

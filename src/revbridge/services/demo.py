@@ -32,7 +32,7 @@ from revbridge.services.ingest_history import (
     ingest_campaigns,
     ingest_quotas,
     ingest_verdicts,
-    rebuild_accept_clocks,
+    rebuild_clocks,
 )
 from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
@@ -151,7 +151,8 @@ def run_demo(
     history, live_part = split_world(world, live_since)
     version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
     added = _load(engine, history, now, report)
-    added["accept clocks"] = rebuild_accept_clocks(engine)  # the history's, so compliance covers the year
+    for kind, count in rebuild_clocks(engine).items():  # the history's, so compliance covers the year
+        added[f"{kind} clocks"] = count
     live = run_live(engine, live_part, seed=seed, progress=report)
     if live.played_before:
         live = LiveCounts.recorded((first or {}).get("live"))

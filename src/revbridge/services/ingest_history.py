@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.business_time import BusinessClock
+from revbridge.domain.durations import Duration
 from revbridge.domain.history_records import CampaignRecord, QuotaRecord, VerdictRecord
-from revbridge.domain.past_clocks import PastVerdict, accept_clock
+from revbridge.domain.past_clocks import PastClock, PastVerdict, accept_clock, clock_for
 from revbridge.domain.sla import Sla, UnknownRejectionReason, load_sla
 from revbridge.services.ingest_leads import IngestCounts
 from revbridge.store import history_queries as queries
@@ -167,27 +168,24 @@ def ingest_quotas(engine: Engine, records: Sequence[QuotaRecord]) -> HistoryResu
     return result
 
 
-def rebuild_accept_clocks(engine: Engine) -> int:
-    """Give each imported verdict the accept clock its MQL opened (``domain/past_clocks.py``), under the
-    SLA version in force when the lead became an MQL, so that SLA compliance covers the history too.
-    Verdicts whose MQL already has a clock (the engine's own) are left alone; running it again adds
-    nothing. Returns the clocks added."""
+def rebuild_clocks(engine: Engine) -> dict[str, int]:
+    """Give imported history the SLA clocks the engine would have kept (``domain/past_clocks.py``), under
+    the SLA version in force when each opened: an accept clock for each verdict, opened when its lead
+    became an MQL, and a first-touch clock for each acceptance, met by the lead's first sales activity.
+    Clocks the engine already keeps are left alone; running it again adds nothing. Returns the clocks
+    added by kind."""
     clocks: dict[int, BusinessClock] = {}
+    added = {"accept": 0, "first_touch": 0}
     with writing(engine).begin() as conn:
         slas = _SlaCalendar(conn)
-        rows = []
-        for row in queries.verdicts_without_clocks(conn):
-            in_force = slas.at(row.mql_at)
-            if in_force is None or in_force[1].clocks.accept_within is None:
-                continue
-            version, sla = in_force
-            past = PastVerdict(row.lead_id, row.mql_at, row.at, row.user_id, row.sla_version or version)
-            clock = clocks.setdefault(version, BusinessClock.from_clocks(sla.clocks))
-            made = accept_clock(past, sla.clocks.accept_within, clock)
+        rows: list[dict[str, Any]] = []
+
+        def add(kind: str, made: PastClock) -> None:
+            added[kind] += 1
             rows.append(
                 {
                     "lead_id": made.lead_id,
-                    "kind": "accept",
+                    "kind": kind,
                     "team": "sales",
                     "owner_id": made.owner_id,
                     "opened_at": made.opened_at,
@@ -200,5 +198,26 @@ def rebuild_accept_clocks(engine: Engine) -> int:
                     "sla_version": made.sla_version,
                 }
             )
+
+        def terms(at: datetime, deadline: str) -> tuple[int, Duration, BusinessClock] | None:
+            in_force = slas.at(at)
+            within = getattr(in_force[1].clocks, deadline) if in_force else None
+            if in_force is None or within is None:
+                return None
+            version, sla = in_force
+            return version, within, clocks.setdefault(version, BusinessClock.from_clocks(sla.clocks))
+
+        for row in queries.verdicts_without_clocks(conn):
+            found = terms(row.mql_at, "accept_within")
+            if found is not None:
+                version, within, clock = found
+                past = PastVerdict(row.lead_id, row.mql_at, row.at, row.user_id, row.sla_version or version)
+                add("accept", accept_clock(past, within, clock))
+        for row in queries.acceptances_without_touch_clocks(conn):
+            found = terms(row.at, "first_touch_within")
+            if found is not None:
+                version, within, clock = found
+                owner, version = row.user_id, row.sla_version or version
+                add("first_touch", clock_for(row.lead_id, owner, row.at, row.touched_at, within, clock, version))
         queries.insert_obligations(conn, rows)
-    return len(rows)
+    return added

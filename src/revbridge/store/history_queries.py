@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from revbridge.store.repositories import CHUNK, chunks
 from revbridge.store.tables import (
+    ActivityRow,
     CampaignRow,
     FeedbackRow,
     ImportRunRow,
@@ -150,6 +151,24 @@ def verdicts_without_clocks(conn: Connection) -> list[sa.Row[Any]]:
     clocked = sa.exists().where(o.c.lead_id == rows.c.lead_id, o.c.kind == "accept", o.c.opened_at == rows.c.mql_at)
     query = sa.select(rows).where(rows.c.mql_at.is_not(None), ~clocked).order_by(rows.c.lead_id, rows.c.at)
     return list(conn.execute(query).all())
+
+
+def acceptances_without_touch_clocks(conn: Connection) -> list[sa.Row[Any]]:
+    """Every acceptance with the lead's first sales activity at or after it (or none), where that
+    acceptance opened no first-touch clock yet: lead_id, user_id, at, sla_version, touched_at."""
+    f = FeedbackRow.__table__
+    a = ActivityRow.__table__
+    o = ObligationRow.__table__
+    touched = (
+        sa.select(sa.func.min(a.c.occurred_at)).where(a.c.lead_id == f.c.lead_id, a.c.occurred_at >= f.c.at)
+    ).scalar_subquery()
+    rows = (
+        sa.select(f.c.lead_id, f.c.user_id, f.c.at, f.c.sla_version, touched.label("touched_at"))
+        .where(f.c.verdict == "accept")
+        .subquery()
+    )
+    clocked = sa.exists().where(o.c.lead_id == rows.c.lead_id, o.c.kind == "first_touch", o.c.opened_at == rows.c.at)
+    return list(conn.execute(sa.select(rows).where(~clocked).order_by(rows.c.lead_id, rows.c.at)).all())
 
 
 def insert_obligations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
