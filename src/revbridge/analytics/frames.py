@@ -8,6 +8,7 @@ frames.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import ibis
 import ibis.expr.types as ir
@@ -34,6 +35,16 @@ def seconds(moment: ir.TimestampValue) -> ir.FloatingValue:
     a double (exact for any moment), so that what is divided by it stays a double (PostgreSQL's
     ``extract(epoch …)`` is numeric, which would make every mean a decimal)."""
     return moment.epoch_seconds().floor().cast("float64")
+
+
+def within(moment: ir.TimestampValue, since: datetime | None, until: datetime | None) -> ir.BooleanValue:
+    """``moment`` in ``[since, until)``; either end may be open (None)."""
+    keep = ibis.literal(True)
+    if since is not None:
+        keep &= moment >= since
+    if until is not None:
+        keep &= moment < until
+    return keep
 
 
 def flag(condition: ir.BooleanValue) -> ir.IntegerValue:

@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revbridge.analytics.dimensions import lead_dimension
-from revbridge.analytics.frames import flag
+from revbridge.analytics.frames import flag, within
 from revbridge.analytics.source import Source
 from revbridge.domain.errors import RevBridgeError
 from revbridge.domain.stages import NURTURE
@@ -42,15 +42,6 @@ def _bucket(moment: ir.TimestampValue, period: str | None) -> ir.Value:
     if period not in PERIODS:
         raise UnknownPeriod(period)
     return moment.truncate(PERIODS[period])
-
-
-def _within(moment: ir.TimestampValue, since: datetime | None, until: datetime | None) -> ir.BooleanValue:
-    keep = ibis.literal(True)
-    if since is not None:
-        keep &= moment >= since
-    if until is not None:
-        keep &= moment < until
-    return keep
 
 
 def _rank(stage: ir.StringValue, stages: Sequence[str], nurture: int | None = None) -> ir.IntegerValue:
@@ -93,7 +84,7 @@ def cohort_funnel(
         **{f"entered_{i}": t.count(where=t._rank == i) for i in range(len(stages))},
     )
     per_lead = source.shared(f"per_lead:{','.join(stages)}", per_lead)
-    per_lead = per_lead.filter(_within(per_lead.entered, since, until))
+    per_lead = per_lead.filter(within(per_lead.entered, since, until))
     per_lead = per_lead.mutate(cohort=_bucket(per_lead.entered, period))
     per_lead, keys = _sliced(source, per_lead, by)
     group = ["cohort", *keys]
@@ -161,7 +152,7 @@ def period_funnel(
     """One row per (period, slice, stage): the distinct ``leads`` that entered the stage in the period,
     and all its ``entries``."""
     t = source.table("stage_transitions")
-    t = t.filter(t.to_stage.isin(list(stages)) & _within(t.at, since, until))
+    t = t.filter(t.to_stage.isin(list(stages)) & within(t.at, since, until))
     t = t.mutate(period=_bucket(t.at, period), stage=t.to_stage)
     t, keys = _sliced(source, t, by)
     per_lead = t.group_by(["period", *keys, "stage", "lead_id"]).aggregate(entries=t.count())

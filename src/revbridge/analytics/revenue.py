@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revbridge.analytics.dimensions import NONE, lead_dimension
-from revbridge.analytics.frames import flag, seconds, summarise
+from revbridge.analytics.frames import flag, seconds, summarise, within
 from revbridge.analytics.source import Source
 
 DAY = 86_400.0
@@ -146,17 +146,11 @@ def cac(
     spent = spend.group_by(by).aggregate(spend=spend.amount.cast("float64").sum())
     t = source.table("stage_transitions")
     first = t.filter(t.to_stage == "customer").group_by("lead_id").aggregate(became=t.at.min())
-    if since is not None:
-        first = first.filter(first.became >= since)
-    if until is not None:
-        first = first.filter(first.became < until)
+    first = first.filter(within(first.became, since, until))
     customers = first.join(lead_dimension(source, by), "lead_id")
     won = customers.group_by(by).aggregate(new_customers=customers.count())
     leads = source.table("leads").select(lead_id=ibis._.id, created_at=ibis._.created_at)
-    if since is not None:
-        leads = leads.filter(leads.created_at >= since)
-    if until is not None:
-        leads = leads.filter(leads.created_at < until)
+    leads = leads.filter(within(leads.created_at, since, until))
     arrived = leads.join(lead_dimension(source, by), "lead_id")
     arrived = arrived.group_by(by).aggregate(new_leads=arrived.count())
     frame = source.frame(spent).merge(source.frame(won), on=by, how="outer")
