@@ -32,6 +32,8 @@ from revbridge.domain.paths import Paths
 Floats = np.ndarray
 DIRECT = "direct"
 U_SHAPED = (0.4, 0.2, 0.4)
+DIRECT_INDEX_LIMIT = 4_000_000  # keys (or state pairs) few enough to count in a flat array
+DENSE_LIMIT = 64  # states few enough that a dense solve beats a sparse one
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class Chain:
         q = sp.diags(1.0 / totals) @ flow
         r = self.to_conversion / totals
         size = q.shape[0]
+        if size <= DENSE_LIMIT:
+            return float(np.linalg.solve(np.identity(size) - q.toarray(), r)[0])
         solved = spla.spsolve((sp.identity(size, format="csc") - q).tocsc(), r)
         return float(np.atleast_1d(solved)[0])
 
@@ -155,12 +159,23 @@ def chain(paths: Paths, order: int = 1) -> Chain:
         valid = position >= back
         codes = np.where(valid, paths.steps[np.maximum(earlier, 0)] + 1, 0)
         key += codes * (m + 1) ** back
-    keys, state = np.unique(key, return_inverse=True)
-    state = state.reshape(-1) + 1  # 0 is the start
+    span = (m + 1) ** order
+    if span <= DIRECT_INDEX_LIMIT:  # states numbered by a lookup over every possible key: no sort
+        seen = np.zeros(span, dtype=bool)
+        seen[key] = True
+        keys = np.flatnonzero(seen)
+        state = (np.cumsum(seen) - 1)[key] + 1  # 0 is the start
+    else:
+        keys, inverse = np.unique(key, return_inverse=True)
+        state = inverse.reshape(-1) + 1
     size = len(keys) + 1
     last = paths.starts[1:] - 1
     previous = np.where(position == 0, 0, np.concatenate([[0], state[:-1]]))
-    flow = sp.coo_matrix((weight[per_step], (previous, state)), shape=(size, size)).tocsr()
+    if size * size <= DIRECT_INDEX_LIMIT:
+        counts = np.bincount(previous * size + state, weights=weight[per_step], minlength=size * size)
+        flow = sp.csr_matrix(counts.reshape(size, size))
+    else:
+        flow = sp.coo_matrix((weight[per_step], (previous, state)), shape=(size, size)).tocsr()
     to_conversion = np.bincount(state[last], weights=paths.conversions, minlength=size)
     to_null = np.bincount(state[last], weights=paths.nulls, minlength=size)
     members = [frozenset[int]()] + [_channels_of(int(k), m, order) for k in keys]
