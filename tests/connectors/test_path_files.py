@@ -46,3 +46,22 @@ def test_a_value_that_is_not_a_number_is_named_by_line_and_column(tmp_path: Path
     source.write_text("channel,conversions\na,1\n")
     with pytest.raises(ImportFileInvalid, match="expected the columns path and total_conversions"):
         read_paths(source)
+
+
+def test_the_command_prints_each_channels_credit_and_share(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from revbridge.cli.main import app
+
+    source = tmp_path / "paths.csv"
+    source.write_text("path;total_conversions;total_conversion_value;total_null\nA > B;1;30;0\nA;0;0;1\nB;1;10;1\n")
+    result = CliRunner().invoke(app, ["attribution", "--paths", str(source), "--model", "markov", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["channel"]: r for r in json.loads(result.stdout)}
+    assert rows["A"]["share"] == pytest.approx(0.25)  # removal effects 1/3 and 1, solved by hand
+    assert rows["B"]["conversions"] == pytest.approx(1.5)
+    missing = CliRunner().invoke(app, ["attribution", "--paths", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output

@@ -39,7 +39,7 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
-    from revbridge.cli import clocks, clv, demo, goals, imports, lead, metrics, mirror, score, sla, worker
+    from revbridge.cli import attribution, clocks, clv, demo, goals, imports, lead, metrics, mirror, score, sla, worker
 
     app.add_typer(sla.app, name="sla")
     app.add_typer(imports.app, name="import")
@@ -52,6 +52,7 @@ def _register() -> None:
     app.command(name="worker")(worker.worker)
     app.command(name="score")(score.score)
     metrics.register(app)
+    attribution.register(app)
 
 
 _register()

@@ -1,0 +1,55 @@
+"""``revbridge attribution``: which channels earned the conversions, by any model, from aggregated paths."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from revbridge.analytics import attribution as models
+from revbridge.cli._output import FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.connectors.path_files import read_paths
+
+
+class Model(StrEnum):
+    first_touch = "first_touch"
+    last_touch = "last_touch"
+    last_non_direct = "last_non_direct"
+    linear = "linear"
+    u_shaped = "u_shaped"
+    markov = "markov"
+
+
+def _help() -> str:
+    paragraphs = (models.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
+    examples = (
+        "Examples:\n\n    revbridge attribution --paths paths.csv --model markov --order 2\n\n"
+        "    revbridge attribution --paths paths.csv --model u_shaped --format json"
+    )
+    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
+
+
+@handles_errors
+def attribution(
+    paths: Annotated[
+        Path,
+        typer.Option(
+            "--paths",
+            help="Journeys in the aggregated format: path ('a > b > c'), total_conversions, "
+            "total_conversion_value, total_null; comma- or semicolon-separated.",
+        ),
+    ],
+    model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
+    order: Annotated[int, typer.Option("--order", help="markov: how many past channels make a state.", min=1)] = 1,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    journeys = read_paths(paths)
+    credit = models.markov(journeys, order) if model is Model.markov else models.MODELS[model.value](journeys)
+    title = f"Attribution: {model.value}" + (f", order {order}" if model is Model.markov else "")
+    emit_rows(credit.as_rows(), fmt, columns=["channel", "conversions", "value", "share"], title=title)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="attribution", help=_help())(attribution)
