@@ -104,3 +104,17 @@ def test_markov_credit_adds_up_and_is_never_negative(journeys: list, order: int)
         assert credit.conversions.sum() == pytest.approx(paths.conversions.sum())
     assert (removal_effects(paths, order) >= -1e-9).all()
     assert (np.asarray(credit.conversions) >= -1e-9).all()
+
+
+def test_bootstrap_intervals_hold_the_share_and_narrow_with_more_journeys() -> None:
+    from revbridge.analytics.attribution import markov_intervals
+
+    small = markov_intervals(CHAIN, order=1, replicates=300, seed=1)
+    assert small.share.tolist() == pytest.approx([0.25, 0.75])
+    assert ((small.low <= small.share) & (small.share <= small.high)).all()
+    # The same journeys a hundred times over: the same shares, known far better.
+    large = Paths.of([["A", "B"], ["A"], ["B"]], conversions=[100, 0, 100], nulls=[0, 100, 100])
+    wide = markov_intervals(large, order=1, replicates=300, seed=1)
+    assert wide.share.tolist() == pytest.approx([0.25, 0.75])
+    assert (wide.high - wide.low < small.high - small.low).all()
+    assert (wide.high - wide.low)[0] < 0.1

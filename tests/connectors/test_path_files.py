@@ -62,6 +62,8 @@ def test_the_command_prints_each_channels_credit_and_share(tmp_path: Path) -> No
     rows = {r["channel"]: r for r in json.loads(result.stdout)}
     assert rows["A"]["share"] == pytest.approx(0.25)  # removal effects 1/3 and 1, solved by hand
     assert rows["B"]["conversions"] == pytest.approx(1.5)
+    spread = CliRunner().invoke(app, ["attribution", "--paths", str(source), "--intervals", "50", "-f", "json"])
+    assert all(r["share_low"] <= r["share"] <= r["share_high"] for r in json.loads(spread.stdout))
     missing = CliRunner().invoke(app, ["attribution", "--paths", str(tmp_path / "none.csv")])
     assert missing.exit_code == 2
     assert "no such file" in missing.output

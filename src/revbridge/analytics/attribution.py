@@ -30,6 +30,7 @@ from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
 
 Floats = np.ndarray
+Ints = np.ndarray
 DIRECT = "direct"
 U_SHAPED = (0.4, 0.2, 0.4)
 DIRECT_INDEX_LIMIT = 4_000_000  # keys (or state pairs) few enough to count in a flat array
@@ -144,12 +145,38 @@ class Chain:
         return float(np.atleast_1d(solved)[0])
 
 
-def chain(paths: Paths, order: int = 1) -> Chain:
-    """The chain of ``order`` built from the paths: every step's state is its last ``order`` channels."""
+@dataclass(frozen=True)
+class Layout:
+    """Where each step of the paths sits in the chain of ``order``, whatever the journeys' counts: its
+    state and the state before it (0: the start), each path's last state, and each state's channels."""
+
+    order: int
+    size: int
+    per_step: Ints
+    state: Ints
+    previous: Ints
+    last: Ints
+    members: list[frozenset[int]]
+
+    def chain(self, conversions: Floats, nulls: Floats) -> Chain:
+        """The chain when the paths were taken by these counts of converting and other journeys."""
+        size = self.size
+        weight = (conversions + nulls)[self.per_step]
+        if size * size <= DIRECT_INDEX_LIMIT:
+            counts = np.bincount(self.previous * size + self.state, weights=weight, minlength=size * size)
+            flow = sp.csr_matrix(counts.reshape(size, size))
+        else:
+            flow = sp.coo_matrix((weight, (self.previous, self.state)), shape=(size, size)).tocsr()
+        to_conversion = np.bincount(self.state[self.last], weights=conversions, minlength=size)
+        to_null = np.bincount(self.state[self.last], weights=nulls, minlength=size)
+        return Chain(self.order, self.members, flow, to_conversion.astype(float), to_null.astype(float))
+
+
+def layout(paths: Paths, order: int = 1) -> Layout:
+    """Every step's state is its last ``order`` channels."""
     if order < 1:
         raise InvalidInput(f"the Markov order must be 1 or more, got {order}")
     m = len(paths.channels)
-    weight = paths.conversions + paths.nulls
     per_step = paths.path_of_step
     position = np.arange(len(paths.steps)) - paths.starts[:-1][per_step]
     # A state is the last ``order`` channels, as one integer in base m + 1 (0 for "before the start").
@@ -168,18 +195,14 @@ def chain(paths: Paths, order: int = 1) -> Chain:
     else:
         keys, inverse = np.unique(key, return_inverse=True)
         state = inverse.reshape(-1) + 1
-    size = len(keys) + 1
-    last = paths.starts[1:] - 1
     previous = np.where(position == 0, 0, np.concatenate([[0], state[:-1]]))
-    if size * size <= DIRECT_INDEX_LIMIT:
-        counts = np.bincount(previous * size + state, weights=weight[per_step], minlength=size * size)
-        flow = sp.csr_matrix(counts.reshape(size, size))
-    else:
-        flow = sp.coo_matrix((weight[per_step], (previous, state)), shape=(size, size)).tocsr()
-    to_conversion = np.bincount(state[last], weights=paths.conversions, minlength=size)
-    to_null = np.bincount(state[last], weights=paths.nulls, minlength=size)
     members = [frozenset[int]()] + [_channels_of(int(k), m, order) for k in keys]
-    return Chain(order, members, flow, to_conversion.astype(float), to_null.astype(float))
+    return Layout(order, len(keys) + 1, per_step, state, previous, paths.starts[1:] - 1, members)
+
+
+def chain(paths: Paths, order: int = 1) -> Chain:
+    """The chain of ``order`` built from the paths."""
+    return layout(paths, order).chain(paths.conversions, paths.nulls)
 
 
 def _channels_of(key: int, m: int, order: int) -> frozenset[int]:
@@ -191,21 +214,62 @@ def _channels_of(key: int, m: int, order: int) -> frozenset[int]:
     return frozenset(found)
 
 
-def removal_effects(paths: Paths, order: int = 1) -> Floats:
-    """Per channel, the share of the conversion probability lost when it is removed."""
-    built = chain(paths, order)
+def _effects(built: Chain, channels: int) -> Floats:
     base = built.conversion_probability()
     if base <= 0:
-        return np.zeros(len(paths.channels))
-    return np.array([1.0 - built.conversion_probability(c) / base for c in range(len(paths.channels))])
+        return np.zeros(channels)
+    return np.array([1.0 - built.conversion_probability(c) / base for c in range(channels)])
+
+
+def _shares(effects: Floats) -> Floats:
+    total = effects.sum()
+    return effects / total if total > 0 else np.zeros_like(effects)
+
+
+def removal_effects(paths: Paths, order: int = 1) -> Floats:
+    """Per channel, the share of the conversion probability lost when it is removed."""
+    return _effects(chain(paths, order), len(paths.channels))
 
 
 def markov(paths: Paths, order: int = 1) -> Credit:
     """Conversions and value shared in proportion to each channel's removal effect."""
-    effects = removal_effects(paths, order)
-    total = effects.sum()
-    shares = effects / total if total > 0 else np.zeros_like(effects)
+    shares = _shares(removal_effects(paths, order))
     return Credit(paths.channels, shares * paths.conversions.sum(), shares * paths.value.sum())
+
+
+@dataclass(frozen=True)
+class Interval:
+    channels: tuple[str, ...]
+    share: Floats
+    low: Floats
+    high: Floats
+
+    def as_rows(self) -> list[dict[str, float | str]]:
+        return [
+            {"channel": c, "share": float(self.share[i]), "low": float(self.low[i]), "high": float(self.high[i])}
+            for i, c in enumerate(self.channels)
+        ]
+
+
+def markov_intervals(
+    paths: Paths, order: int = 1, *, replicates: int = 200, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Bootstrap percentile intervals of each channel's Markov share: the journeys drawn again with
+    replacement (each (path, outcome) cell's count from a multinomial over all journeys), the chain
+    re-solved each time on the same layout."""
+    shape = layout(paths, order)
+    counts = np.concatenate([paths.conversions, paths.nulls])
+    total = round(float(counts.sum()))
+    if total == 0:
+        zeros = np.zeros(len(paths.channels))
+        return Interval(paths.channels, zeros, zeros, zeros)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(total, counts / counts.sum(), size=replicates).astype(float)
+    n = len(paths.conversions)
+    shares = np.array([_shares(_effects(shape.chain(d[:n], d[n:]), len(paths.channels))) for d in draws])
+    tail = (1 - level) / 2
+    point = _shares(_effects(shape.chain(paths.conversions, paths.nulls), len(paths.channels)))
+    return Interval(paths.channels, point, np.quantile(shares, tail, axis=0), np.quantile(shares, 1 - tail, axis=0))
 
 
 MODELS = {

@@ -25,7 +25,7 @@ class Model(StrEnum):
 def _help() -> str:
     paragraphs = (models.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
     examples = (
-        "Examples:\n\n    revbridge attribution --paths paths.csv --model markov --order 2\n\n"
+        "Examples:\n\n    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
         "    revbridge attribution --paths paths.csv --model u_shaped --format json"
     )
     return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
@@ -43,12 +43,27 @@ def attribution(
     ],
     model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
     order: Annotated[int, typer.Option("--order", help="markov: how many past channels make a state.", min=1)] = 1,
+    intervals: Annotated[
+        int,
+        typer.Option(
+            "--intervals",
+            help="markov: bootstrap this many resamples for 95% intervals of each share (0: none).",
+            min=0,
+        ),
+    ] = 0,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     journeys = read_paths(paths)
     credit = models.markov(journeys, order) if model is Model.markov else models.MODELS[model.value](journeys)
     title = f"Attribution: {model.value}" + (f", order {order}" if model is Model.markov else "")
-    emit_rows(credit.as_rows(), fmt, columns=["channel", "conversions", "value", "share"], title=title)
+    rows = credit.as_rows()
+    columns = ["channel", "conversions", "value", "share"]
+    if model is Model.markov and intervals:
+        spread = models.markov_intervals(journeys, order, replicates=intervals)
+        for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
+            row.update(share_low=low, share_high=high)
+        columns += ["share_low", "share_high"]
+    emit_rows(rows, fmt, columns=columns, title=title)
 
 
 def register(app: typer.Typer) -> None:
