@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from revbridge import bootstrap
 from revbridge.analytics import attribution as models
-from revbridge.cli._output import FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.analytics.journeys import journeys as build_journeys
+from revbridge.cli._moments import moment, optional_moment
+from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
 from revbridge.connectors.path_files import read_paths
 
 
@@ -25,7 +30,8 @@ class Model(StrEnum):
 def _help() -> str:
     paragraphs = (models.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
     examples = (
-        "Examples:\n\n    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
+        "Examples:\n\n    revbridge attribution --model markov --order 2 --to customer --lookback 90\n\n"
+        "    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
         "    revbridge attribution --paths paths.csv --model u_shaped --format json"
     )
     return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
@@ -34,13 +40,14 @@ def _help() -> str:
 @handles_errors
 def attribution(
     paths: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--paths",
             help="Journeys in the aggregated format: path ('a > b > c'), total_conversions, "
-            "total_conversion_value, total_null; comma- or semicolon-separated.",
+            "total_conversion_value, total_null; comma- or semicolon-separated. Without it, the journeys "
+            "are built from the store's touchpoints (see --to, --lookback).",
         ),
-    ],
+    ] = None,
     model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
     order: Annotated[int, typer.Option("--order", help="markov: how many past channels make a state.", min=1)] = 1,
     intervals: Annotated[
@@ -51,9 +58,23 @@ def attribution(
             min=0,
         ),
     ] = 0,
+    to: Annotated[
+        str, typer.Option("--to", help="The milestone a journey converts at: mql, sal, sql, opportunity, customer.")
+    ] = "customer",
+    lookback: Annotated[int, typer.Option("--lookback", help="Days of touchpoints before the milestone.", min=1)] = 90,
+    since: Annotated[str | None, typer.Option("--since", help="Conversions from this day (YYYY-MM-DD).")] = None,
+    at: AtOption = None,
+    team: TeamOption = None,
+    engine: EngineOption = None,
+    database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    journeys = read_paths(paths)
+    if paths is not None:
+        journeys = read_paths(paths)
+    else:
+        start, now = optional_moment(since, option="--since"), moment(at)
+        with bootstrap.source(database, engine, team) as source:
+            journeys = build_journeys(source, until=now, milestone=to, lookback=timedelta(days=lookback), since=start)
     credit = models.markov(journeys, order) if model is Model.markov else models.MODELS[model.value](journeys)
     title = f"Attribution: {model.value}" + (f", order {order}" if model is Model.markov else "")
     rows = credit.as_rows()
