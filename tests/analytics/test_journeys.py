@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from revbridge.analytics.attribution import first_touch, last_touch
 from revbridge.analytics.journeys import journeys
 from revbridge.domain.errors import InvalidInput
+from revbridge.domain.paths import Paths
 from revbridge.store.tables import TouchpointRow
 from tests.analytics import tiny
 from tests.analytics.conftest import On
@@ -73,3 +74,21 @@ def test_the_command_attributes_the_stores_journeys(sqlite_engine: Engine) -> No
     assert {r["channel"]: r["conversions"] for r in json.loads(result.stdout)} == {
         "email": 0.0, "paid_search": 0.0, "webinar": 1.0,
     }  # fmt: skip
+
+
+def test_journeys_by_campaign_and_roi_against_spend(on: On) -> None:
+    from revbridge.analytics.attribution import with_roi
+
+    def world(engine: Engine) -> None:
+        tiny.campaigns(engine, {1: ("Spring webinar", "webinar")})
+        _world(engine)
+
+    with on(world) as source:
+        paths = journeys(source, until=at("03-10"), lookback=timedelta(days=30), by="campaign")
+    assert paths.channels == ("(none)",)  # the touches of _world carry no campaign
+    paths = Paths.of([["Spring webinar"], ["(none)"]], conversions=[1, 1], value=[500, 100])
+    rows = {r["channel"]: r for r in with_roi(first_touch(paths), {"Spring webinar": 250.0})}
+    assert (rows["Spring webinar"]["spend"], rows["Spring webinar"]["roi"]) == (250.0, 2.0)
+    assert rows["(none)"]["roi"] is None
+    with pytest.raises(InvalidInput, match="by channel or campaign"):
+        journeys(source, until=at("03-10"), by="owner")

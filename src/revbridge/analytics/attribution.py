@@ -21,6 +21,7 @@ Pure numpy over the paths: the paths come from a file in the common aggregated f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -280,3 +281,13 @@ MODELS = {
     "u_shaped": u_shaped,
     "markov": markov,
 }
+
+
+def with_roi(credit: Credit, spend: dict[str, float]) -> list[dict[str, Any]]:
+    """The credit's rows with each channel's (or campaign's) ``spend`` and ``roi``: attributed value ÷
+    spend, none where nothing was spent."""
+    rows: list[dict[str, Any]] = []
+    for row in credit.as_rows():
+        spent = spend.get(str(row["channel"]), 0.0)
+        rows.append({**row, "spend": spent, "roi": float(row["value"]) / spent if spent else None})
+    return rows

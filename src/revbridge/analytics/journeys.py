@@ -28,6 +28,7 @@ from revbridge.domain.paths import Paths
 
 MILESTONES = ("mql", "sal", "sql", "opportunity", "customer")
 NO_CHANNEL = "direct"
+NO_CAMPAIGN = "(none)"
 
 
 def journeys(
@@ -37,8 +38,12 @@ def journeys(
     milestone: str = "customer",
     lookback: timedelta = timedelta(days=90),
     since: datetime | None = None,
+    by: str = "channel",
 ) -> Paths:
-    """One path per lead with a touchpoint in its window; converted as said above."""
+    """One path per lead with a touchpoint in its window; converted as said above. The steps are the
+    touches' channels, or with ``by="campaign"`` their campaigns (``(none)`` for a touch without one)."""
+    if by not in ("channel", "campaign"):
+        raise InvalidInput(f"journeys go by channel or campaign, not {by!r}")
     if milestone not in MILESTONES:
         raise InvalidInput(f"unknown milestone {milestone!r}: use one of {', '.join(MILESTONES)}")
     t = source.table("stage_transitions")
@@ -47,6 +52,12 @@ def journeys(
     if since is not None:
         reached = reached.filter(reached.reached_at >= since)
     touches = source.table("touchpoints")
+    if by == "campaign":
+        campaigns = source.table("campaigns").select(campaign_key=ibis._.id, campaign=ibis._.name)
+        touches = touches.left_join(campaigns, touches.campaign_id == campaigns.campaign_key)
+        touches = touches.mutate(step=touches.campaign.fill_null(NO_CAMPAIGN))
+    else:
+        touches = touches.mutate(step=touches.channel.fill_null(NO_CHANNEL))
     joined = touches.left_join(reached, touches.lead_id == reached.reached_lead)
     end = ibis.coalesce(joined.reached_at, ibis.literal(until))
     # Compared in whole seconds: SQLite before 3.42 cannot subtract an interval from a time in Ibis.
@@ -55,7 +66,7 @@ def journeys(
     kept = joined.filter(window).select(
         lead_id=joined.lead_id,
         at=joined.occurred_at,
-        channel=joined.channel.fill_null(NO_CHANNEL),
+        channel=joined.step,
         converted=joined.reached_at.notnull(),
     )
     rows = source.arrow(kept)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from revbridge import bootstrap
 from revbridge.analytics import attribution as models
 from revbridge.analytics.journeys import journeys as build_journeys
+from revbridge.analytics.revenue import cac
 from revbridge.cli._moments import moment, optional_moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
@@ -58,6 +59,9 @@ def attribution(
             min=0,
         ),
     ] = 0,
+    by: Annotated[
+        str, typer.Option("--by", help="From the store: credit channels (channel) or campaigns (campaign).")
+    ] = "channel",
     to: Annotated[
         str, typer.Option("--to", help="The milestone a journey converts at: mql, sal, sql, opportunity, customer.")
     ] = "customer",
@@ -69,16 +73,23 @@ def attribution(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    spend: dict[str, float] | None = None
     if paths is not None:
         journeys = read_paths(paths)
     else:
         start, now = optional_moment(since, option="--since"), moment(at)
         with bootstrap.source(database, engine, team) as source:
-            journeys = build_journeys(source, until=now, milestone=to, lookback=timedelta(days=lookback), since=start)
+            window = timedelta(days=lookback)
+            journeys = build_journeys(source, until=now, milestone=to, lookback=window, since=start, by=by)
+            spent = cac(source, since=start, until=now, by=by)
+            spend = dict(zip(spent[by].tolist(), spent.spend.tolist(), strict=True))
     credit = models.markov(journeys, order) if model is Model.markov else models.MODELS[model.value](journeys)
     title = f"Attribution: {model.value}" + (f", order {order}" if model is Model.markov else "")
-    rows = credit.as_rows()
+    rows: list[dict[str, Any]] = [dict(row) for row in credit.as_rows()]
     columns = ["channel", "conversions", "value", "share"]
+    if spend is not None:
+        rows = models.with_roi(credit, spend)
+        columns += ["spend", "roi"]
     if model is Model.markov and intervals:
         spread = models.markov_intervals(journeys, order, replicates=intervals)
         for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
