@@ -35,3 +35,17 @@ def test_open_source_cuts_to_a_team_and_names_the_teams_when_one_is_unknown(sqli
     with pytest.raises(EngineError, match="no team named 'north'; the teams are: east, west"), unknown:
         pass
     make_engine(url).dispose()
+
+
+def test_a_teams_quotas_are_its_peoples_only(sqlite_engine: Engine) -> None:
+    from datetime import date
+
+    from revbridge.analytics.revenue import quota_attainment
+    from revbridge.store.tables import QuotaRow
+
+    tiny.two_teams(sqlite_engine)
+    quarter = {"period_start": date(2026, 1, 1), "period_end": date(2026, 3, 31), "amount": 100.0}
+    tiny.add(sqlite_engine, QuotaRow, [{"user_id": 1, **quarter}, {"user_id": 2, **quarter}])
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    with open_source(EngineSpec("store"), url, team="east") as source:
+        assert quota_attainment(source).owner.tolist() == ["ana@nw.com"]

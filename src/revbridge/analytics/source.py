@@ -84,12 +84,15 @@ class Source:
         return self._tables[name]
 
     def _scoped(self, name: str, table: ir.Table) -> ir.Table:
-        """``table`` cut to the team: its people's leads, the rows of those leads, their opportunities."""
+        """``table`` cut to the team: its people's leads, the rows of those leads, their opportunities
+        and quotas."""
         users, teams = self.backend.table("users"), self.backend.table("teams")
         named = teams.filter(teams.name == self.team)
         members = users.filter(users.team_id.isin(named.id)).id
         if name in ("leads", "opportunities"):
             return table.filter(table.owner_id.isin(members))
+        if name == "quotas":
+            return table.filter(table.user_id.isin(members))
         if "lead_id" in table.columns:
             leads = self.backend.table("leads")
             return table.filter(table.lead_id.isin(leads.filter(leads.owner_id.isin(members)).id))

@@ -130,3 +130,10 @@ def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
             raise typer.Exit(1) from exc
 
     return wrapper
+
+
+def definitions_help(module: Any, examples: str) -> str:
+    """A command's help: the definitions in ``module``'s docstring, each paragraph on one line (the
+    terminal wraps it; markup removed), then ``examples``."""
+    paragraphs = (module.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
+    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])

@@ -14,7 +14,14 @@ from revbridge.analytics import attribution as models
 from revbridge.analytics.journeys import journeys as build_journeys
 from revbridge.analytics.revenue import cac
 from revbridge.cli._moments import moment, optional_moment
-from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.cli._output import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    definitions_help,
+    emit_rows,
+    handles_errors,
+)
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
 from revbridge.connectors.path_files import read_paths
 
@@ -28,14 +35,11 @@ class Model(StrEnum):
     markov = "markov"
 
 
-def _help() -> str:
-    paragraphs = (models.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
-    examples = (
-        "Examples:\n\n    revbridge attribution --model markov --order 2 --to customer --lookback 90\n\n"
-        "    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
-        "    revbridge attribution --paths paths.csv --model u_shaped --format json"
-    )
-    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
+EXAMPLES = (
+    "Examples:\n\n    revbridge attribution --model markov --order 2 --to customer --lookback 90\n\n"
+    "    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
+    "    revbridge attribution --paths paths.csv --model u_shaped --format json"
+)
 
 
 @handles_errors
@@ -99,4 +103,4 @@ def attribution(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(name="attribution", help=_help())(attribution)
+    app.command(name="attribution", help=definitions_help(models, EXAMPLES))(attribution)

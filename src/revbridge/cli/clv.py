@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from revbridge.analytics import clv
-from revbridge.cli._output import FormatOption, OutputFormat, emit_summary, err_console, handles_errors
+from revbridge.cli._output import (
+    FormatOption,
+    OutputFormat,
+    definitions_help,
+    emit_summary,
+    err_console,
+    handles_errors,
+)
 from revbridge.connectors.transactions import read_purchases
 
 app = typer.Typer(help="Customer lifetime value: BG/NBD and Gamma-Gamma models.", no_args_is_help=True)
@@ -21,19 +28,16 @@ class Unit(StrEnum):
     week = "week"
 
 
-def _help() -> str:
-    paragraphs = (clv.__doc__ or "").strip().replace("``", "").split("\n\n")
-    examples = (
-        "Examples (CDNOW, the models' reference data set):\n\n"
-        "    revbridge clv fit --transactions CDNOW_master.txt --customer customer_id --date date "
-        "--amount dollar_value --calibration-end 1997-09-30 --unit week\n\n"
-        "    revbridge clv fit --transactions CDNOW_sample.txt --columns master_id,customer,date,cds,amount "
-        "--customer customer --date date --amount amount --calibration-end 1997-09-30 --format json"
-    )
-    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
+EXAMPLES = (
+    "Examples (CDNOW, the models' reference data set):\n\n"
+    "    revbridge clv fit --transactions CDNOW_master.txt --customer customer_id --date date "
+    "--amount dollar_value --calibration-end 1997-09-30 --unit week\n\n"
+    "    revbridge clv fit --transactions CDNOW_sample.txt --columns master_id,customer,date,cds,amount "
+    "--customer customer --date date --amount amount --calibration-end 1997-09-30 --format json"
+)
 
 
-@app.command(help=_help())
+@app.command(help=definitions_help(clv, EXAMPLES))
 @handles_errors
 def fit(
     transactions: Annotated[

@@ -10,15 +10,24 @@ import typer
 from revbridge import bootstrap
 from revbridge.analytics import goals as goal_metrics
 from revbridge.cli._moments import moment
-from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
+from revbridge.cli._output import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    definitions_help,
+    emit_summary,
+    handles_errors,
+)
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption, emit_frame
 from revbridge.domain.measures import MEASURE_KINDS
 from revbridge.services.goals import add_goal, remove_goal
 
 app = typer.Typer(
-    help=" ".join((goal_metrics.__doc__ or "").replace("``", "").split())
-    + "\n\nExamples:\n\n    revbridge goals add --name 'Q1 pipeline' --metric opportunities --target 120 "
-    "--start 2027-01-01 --end 2027-03-31 --teams marketing,sales\n\n    revbridge goals list",
+    help=definitions_help(
+        goal_metrics,
+        "Examples:\n\n    revbridge goals add --name 'Q1 pipeline' --metric opportunities --target 120 "
+        "--start 2027-01-01 --end 2027-03-31 --teams marketing,sales\n\n    revbridge goals list",
+    ),
     no_args_is_help=True,
 )
 

@@ -27,7 +27,14 @@ from revbridge.analytics import velocity as velocity_metrics
 from revbridge.analytics.dimensions import DIMENSIONS
 from revbridge.analytics.source import Source
 from revbridge.cli._moments import moment, optional_moment
-from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_rows, handles_errors
+from revbridge.cli._output import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    definitions_help,
+    emit_rows,
+    handles_errors,
+)
 from revbridge.services.contract import contract_at, stage_order
 
 EngineOption = Annotated[
@@ -114,12 +121,6 @@ def _run(
 ) -> pd.DataFrame:
     with bootstrap.source(database, engine, team) as source:
         return metric(source)
-
-
-def _help(module: Any, usage: str) -> str:
-    """The module's definitions, each paragraph on one line (the terminal wraps it), then the usage."""
-    paragraphs = (module.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
-    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), usage])
 
 
 def funnel(
@@ -282,8 +283,6 @@ def kpis(
             lambda s: revenue_metrics.quota_attainment(s, since=first, until=last, by=by or "owner"),
             team,
         )
-        if team is not None and "team" in frame.columns:
-            frame = frame[frame.team == team]  # the quotas of the team's people only
     elif view is KpiView.cac:
         frame = _run(
             database, engine, lambda s: revenue_metrics.cac(s, since=start, until=end, by=by or "channel"), team
@@ -359,4 +358,4 @@ COMMANDS: dict[str, tuple[Callable[..., None], Any]] = {
 
 def register(app: typer.Typer) -> None:
     for name, (command, module) in COMMANDS.items():
-        app.command(name=name, help=_help(module, EXAMPLES[name]))(handles_errors(command))
+        app.command(name=name, help=definitions_help(module, EXAMPLES[name]))(handles_errors(command))
