@@ -33,11 +33,13 @@ class Model(StrEnum):
     linear = "linear"
     u_shaped = "u_shaped"
     markov = "markov"
+    shapley = "shapley"
 
 
 EXAMPLES = (
     "Examples:\n\n    revbridge attribution --model markov --order 2 --to customer --lookback 90\n\n"
     "    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
+    "    revbridge attribution --paths paths.csv --model shapley --intervals 200 --format json\n\n"
     "    revbridge attribution --paths paths.csv --model u_shaped --format json"
 )
 
@@ -59,7 +61,7 @@ def attribution(
         int,
         typer.Option(
             "--intervals",
-            help="markov: bootstrap this many resamples for 95% intervals of each share (0: none).",
+            help="markov, shapley: bootstrap this many resamples for 95% intervals of each share (0: none).",
             min=0,
         ),
     ] = 0,
@@ -94,8 +96,12 @@ def attribution(
     if spend is not None:
         rows = models.with_roi(credit, spend)
         columns += ["spend", "roi"]
-    if model is Model.markov and intervals:
-        spread = models.markov_intervals(journeys, order, replicates=intervals)
+    if model.value in models.DATA_DRIVEN and intervals:
+        spread = (
+            models.markov_intervals(journeys, order, replicates=intervals)
+            if model is Model.markov
+            else models.shapley_intervals(journeys, replicates=intervals)
+        )
         for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
             row.update(share_low=low, share_high=high)
         columns += ["share_low", "share_high"]

@@ -1,0 +1,66 @@
+"""Attribution of conversions (and their value) to channels, from journeys aggregated by path.
+
+A **path** is the ordered channels of a journey ("paid_search > email > direct") with how many
+journeys took it and converted (their conversions and value) or did not. Every model splits each
+path's conversions over its touches, and the totals per channel are the credit:
+
+- **first touch**, **last touch**: all of it to the first (last) channel;
+- **last non-direct**: to the last channel that is not direct (direct when there is no other);
+- **linear**: equally over the touches;
+- **U-shaped** (position-based): 40% to the first touch, 40% to the last, 20% over those between (one
+  touch takes all; two take half each);
+- **Markov** (data-driven): the journeys as an absorbing Markov chain over channels (of order k: the
+  last k channels are the state); a channel's **removal effect** is the share of conversions lost when
+  every journey reaching it is lost instead, computed **exactly** by solving the chain's linear system,
+  not by simulation. Credit is shared in proportion to the removal effects;
+- **Shapley** (data-driven): each set of channels journeys met shares its conversions by the channels'
+  Shapley values in the game "conversion rate of the journeys that met these channels", the journeys
+  that went nowhere included: exact over every subset up to 15 channels in a journey, sampled beyond.
+
+Bootstrap intervals (resampled journeys) give each data-driven share a 95% range. Pure numpy over the
+paths: they come from a file in the common aggregated format or from journeys built in the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from revbridge.analytics.attribution.credit import Credit, with_roi
+from revbridge.analytics.attribution.heuristics import first_touch, last_non_direct, last_touch, linear, u_shaped
+from revbridge.analytics.attribution.intervals import Interval, bootstrap, markov_intervals, shapley_intervals
+from revbridge.analytics.attribution.markov import chain, layout, markov, removal_effects
+from revbridge.analytics.attribution.shapley import ShapleyGame, shapley
+from revbridge.domain.paths import Paths
+
+MODELS: dict[str, Callable[[Paths], Credit]] = {
+    "first_touch": first_touch,
+    "last_touch": last_touch,
+    "last_non_direct": last_non_direct,
+    "linear": linear,
+    "u_shaped": u_shaped,
+    "markov": markov,
+    "shapley": shapley,
+}
+DATA_DRIVEN = ("markov", "shapley")
+
+__all__ = [
+    "DATA_DRIVEN",
+    "MODELS",
+    "Credit",
+    "Interval",
+    "ShapleyGame",
+    "bootstrap",
+    "chain",
+    "first_touch",
+    "last_non_direct",
+    "last_touch",
+    "layout",
+    "linear",
+    "markov",
+    "markov_intervals",
+    "removal_effects",
+    "shapley",
+    "shapley_intervals",
+    "u_shaped",
+    "with_roi",
+]

@@ -1,0 +1,72 @@
+"""Bootstrap confidence intervals of a data-driven model's channel shares.
+
+The journeys are drawn again with replacement: each (path, outcome) cell's count from one multinomial
+over all journeys, so a replicate has as many journeys as the data. The model is re-run on each
+replicate's counts over the same paths (the layout of the chain, or the channel sets, computed once),
+and the interval is the percentile range of the replicates' shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from revbridge.analytics.attribution.markov import effects_of, layout, shares_of_effects
+from revbridge.analytics.attribution.shapley import ShapleyGame
+from revbridge.domain.paths import Paths
+
+Floats = np.ndarray
+SharesOf = Callable[[Floats, Floats], Floats]  # (conversions, nulls) per path -> share per channel
+
+
+@dataclass(frozen=True)
+class Interval:
+    channels: tuple[str, ...]
+    share: Floats
+    low: Floats
+    high: Floats
+
+    def as_rows(self) -> list[dict[str, float | str]]:
+        return [
+            {"channel": c, "share": float(self.share[i]), "low": float(self.low[i]), "high": float(self.high[i])}
+            for i, c in enumerate(self.channels)
+        ]
+
+
+def bootstrap(
+    paths: Paths, shares_of: SharesOf, *, replicates: int = 200, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Percentile intervals of ``shares_of`` over ``replicates`` resamples of the journeys."""
+    counts = np.concatenate([paths.conversions, paths.nulls])
+    total = round(float(counts.sum()))
+    if total == 0:
+        zeros = np.zeros(len(paths.channels))
+        return Interval(paths.channels, zeros, zeros, zeros)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(total, counts / counts.sum(), size=replicates).astype(float)
+    n = len(paths.conversions)
+    shares = np.array([shares_of(d[:n], d[n:]) for d in draws])
+    tail = (1 - level) / 2
+    point = shares_of(paths.conversions, paths.nulls)
+    return Interval(paths.channels, point, np.quantile(shares, tail, axis=0), np.quantile(shares, 1 - tail, axis=0))
+
+
+def markov_intervals(
+    paths: Paths, order: int = 1, *, replicates: int = 200, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Intervals of the Markov shares of ``order``."""
+    shape = layout(paths, order)
+    m = len(paths.channels)
+
+    def shares_of(conversions: Floats, nulls: Floats) -> Floats:
+        return shares_of_effects(effects_of(shape.chain(conversions, nulls), m))
+
+    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed)
+
+
+def shapley_intervals(paths: Paths, *, replicates: int = 200, level: float = 0.95, seed: int = 0) -> Interval:
+    """Intervals of the Shapley shares (the coalitions and weights computed once)."""
+    game = ShapleyGame.of(paths, seed=seed)
+    return bootstrap(paths, game.shares, replicates=replicates, level=level, seed=seed)
