@@ -41,17 +41,24 @@ def read_paths(path: Path) -> Paths:
         parse_options=pacsv.ParseOptions(delimiter=_delimiter(path)),
         convert_options=pacsv.ConvertOptions(column_types={PATH: pa.string()}, strings_can_be_null=False),
     )
+    return paths_of_table(table, str(path))
+
+
+def paths_of_table(table: pa.Table, origin: str = "the table") -> Paths:
+    """The journeys in an Arrow table (or a data frame made one) of the aggregated format's columns;
+    ``origin`` names it in errors. The path strings are split and encoded column-wise."""
     if PATH not in table.column_names or CONVERSIONS not in table.column_names:
         raise ImportFileInvalid(
-            str(path),
+            origin,
             f"expected the columns {PATH} and {CONVERSIONS} (and {VALUE}, {NULLS}); found "
             f"{', '.join(table.column_names)}",
         )
-    numbers = {name: _numbers(path, table, name) for name in (CONVERSIONS, VALUE, NULLS)}
-    steps = pc.utf8_trim_whitespace(pc.list_flatten(pc.split_pattern(table.column(PATH), SEPARATOR.strip())))
-    lengths = pc.list_value_length(pc.split_pattern(table.column(PATH), SEPARATOR.strip())).to_numpy()
-    if (pc.equal(steps, "").to_numpy(zero_copy_only=False)).any():
-        raise ImportFileInvalid(str(path), "a path has an empty step; paths look like 'a > b > c'")
+    numbers = {name: _numbers(origin, table, name) for name in (CONVERSIONS, VALUE, NULLS)}
+    split = pc.split_pattern(pc.cast(table.column(PATH), pa.string()), SEPARATOR.strip())
+    steps = pc.utf8_trim_whitespace(pc.list_flatten(split))
+    lengths = pc.list_value_length(split).to_numpy()
+    if pc.any(pc.equal(steps, "")).as_py():
+        raise ImportFileInvalid(origin, "a path has an empty step; paths look like 'a > b > c'")
     encoded = pc.dictionary_encode(steps).combine_chunks()
     channels = encoded.dictionary.to_pylist()
     order = np.argsort(channels)
@@ -68,7 +75,7 @@ def read_paths(path: Path) -> Paths:
     )
 
 
-def _numbers(path: Path, table: pa.Table, name: str) -> np.ndarray:
+def _numbers(origin: str, table: pa.Table, name: str) -> np.ndarray:
     if name not in table.column_names:
         return np.zeros(table.num_rows)
     column = table.column(name)
@@ -80,11 +87,11 @@ def _numbers(path: Path, table: pa.Table, name: str) -> np.ndarray:
             try:
                 float(text)
             except (TypeError, ValueError):
-                raise ImportFileInvalid(str(path), f"line {line}, {name}: expected a number, got {text!r}") from None
+                raise ImportFileInvalid(origin, f"line {line}, {name}: expected a number, got {text!r}") from None
         raise
     if values.null_count:
         line = int(np.flatnonzero(pc.is_null(values).to_numpy(zero_copy_only=False))[0]) + 2
-        raise ImportFileInvalid(str(path), f"line {line}, {name}: a number is missing")
+        raise ImportFileInvalid(origin, f"line {line}, {name}: a number is missing")
     return np.asarray(values.to_numpy(), dtype=float)
 
 

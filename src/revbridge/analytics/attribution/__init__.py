@@ -28,8 +28,8 @@ from collections.abc import Callable
 from revbridge.analytics.attribution.credit import Credit, with_roi
 from revbridge.analytics.attribution.heuristics import first_touch, last_non_direct, last_touch, linear, u_shaped
 from revbridge.analytics.attribution.intervals import Interval, bootstrap, markov_intervals, shapley_intervals
-from revbridge.analytics.attribution.markov import chain, layout, markov, removal_effects
-from revbridge.analytics.attribution.shapley import ShapleyGame, shapley
+from revbridge.analytics.attribution.markov_chain import chain, layout, markov, removal_effects
+from revbridge.analytics.attribution.shapley_game import ShapleyGame, shapley
 from revbridge.domain.paths import Paths
 
 MODELS: dict[str, Callable[[Paths], Credit]] = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from revbridge.analytics.attribution.markov import effects_of, layout, shares_of_effects
-from revbridge.analytics.attribution.shapley import ShapleyGame
+from revbridge.analytics.attribution.markov_chain import effects_of, layout, shares_of_effects
+from revbridge.analytics.attribution.shapley_game import ShapleyGame
 from revbridge.domain.paths import Paths
 
 Floats = np.ndarray

@@ -24,9 +24,9 @@ import numpy as np
 
 from revbridge.domain.paths import Paths
 
-CHANNELS = ("paid_search", "organic_search", "email", "paid_social", "display", "referral", "webinar", "direct")
-POPULARITY = (0.22, 0.18, 0.16, 0.12, 0.1, 0.06, 0.04, 0.12)
-EFFECT = (0.030, 0.022, 0.045, 0.012, 0.006, 0.060, 0.090, 0.015)
+CHANNELS = ("direct", "display", "email", "organic_search", "paid_search", "paid_social", "referral", "webinar")
+POPULARITY = (0.12, 0.10, 0.16, 0.18, 0.22, 0.12, 0.06, 0.04)
+EFFECT = (0.015, 0.006, 0.045, 0.022, 0.030, 0.012, 0.060, 0.090)
 MEAN_TOUCHES = 3.2
 MAX_TOUCHES = 14  # journeys longer than this are cut (a path key must fit 64 bits)
 
