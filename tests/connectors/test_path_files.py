@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from revbridge.analytics.attribution import markov
-from revbridge.connectors.path_files import read_paths, write_paths
+from revbridge.connectors.path_files import paths_of_table, read_paths, write_paths
 from revbridge.domain.errors import ImportFileInvalid
 
 
@@ -46,6 +48,38 @@ def test_a_value_that_is_not_a_number_is_named_by_line_and_column(tmp_path: Path
     source.write_text("channel,conversions\na,1\n")
     with pytest.raises(ImportFileInvalid, match="expected the columns path and total_conversions"):
         read_paths(source)
+
+
+def test_spaces_around_the_separator_do_not_matter_and_a_frame_reads_like_a_file() -> None:
+    frame = pd.DataFrame(
+        {"path": ["a>b", " a >b ", "b > a > c", "c"], "total_conversions": [1, 2, 3, 4], "total_null": [0, 1, 0, 2]}
+    )
+    paths = paths_of_table(pa.Table.from_pandas(frame, preserve_index=False))
+    assert paths.channels == ("a", "b", "c")
+    assert paths.steps.tolist() == [0, 1, 0, 1, 1, 0, 2, 2]
+    assert paths.starts.tolist() == [0, 2, 4, 7, 8]
+    assert paths.value.tolist() == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a > b,1\na >  > b,2\n", "line 3, path: a step is empty"),
+        ("a,1\nb >,2\n", "line 3, path: a step is empty"),
+        ("a,1\nb,1\n> c,2\n", "line 4, path: a step is empty"),
+    ],
+)
+def test_an_empty_step_is_named_by_line(tmp_path: Path, text: str, message: str) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("path,total_conversions\n" + text)
+    with pytest.raises(ImportFileInvalid, match=message):
+        read_paths(source)
+
+
+def test_a_missing_path_in_a_frame_is_named_by_line() -> None:
+    frame = pa.table({"path": ["a", None], "total_conversions": [1, 2]})
+    with pytest.raises(ImportFileInvalid, match="line 3, path: a path is missing"):
+        paths_of_table(frame, "frame")
 
 
 def test_the_command_prints_each_channels_credit_and_share(tmp_path: Path) -> None:

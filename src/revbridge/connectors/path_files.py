@@ -54,25 +54,42 @@ def paths_of_table(table: pa.Table, origin: str = "the table") -> Paths:
             f"{', '.join(table.column_names)}",
         )
     numbers = {name: _numbers(origin, table, name) for name in (CONVERSIONS, VALUE, NULLS)}
-    split = pc.split_pattern(pc.cast(table.column(PATH), pa.string()), SEPARATOR.strip())
-    steps = pc.utf8_trim_whitespace(pc.list_flatten(split))
-    lengths = pc.list_value_length(split).to_numpy()
-    if pc.any(pc.equal(steps, "")).as_py():
-        raise ImportFileInvalid(origin, "a path has an empty step; paths look like 'a > b > c'")
-    encoded = pc.dictionary_encode(steps).combine_chunks()
-    channels = encoded.dictionary.to_pylist()
-    order = np.argsort(channels)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    codes = rank[encoded.indices.to_numpy()]
-    return Paths(
-        tuple(sorted(channels)),
-        codes.astype(np.int64),
-        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        numbers[CONVERSIONS],
-        numbers[VALUE],
-        numbers[NULLS],
-    )
+    column = table.column(PATH)
+    if column.null_count:
+        line = int(np.flatnonzero(pc.is_null(column).to_numpy(zero_copy_only=False))[0]) + 2
+        raise ImportFileInvalid(origin, f"line {line}, {PATH}: a path is missing")
+    tokens, lengths = _split(pc.cast(column, pa.large_string()).combine_chunks())
+    encoded = pc.dictionary_encode(tokens)
+    # The tokens keep the separator and spaces around them ("email >", " web"): few, cleaned here.
+    cleaned = [t.strip().removesuffix(SEPARATOR.strip()).strip() for t in encoded.dictionary.to_pylist()]
+    channels = sorted(set(cleaned) - {""})
+    rank = {c: i for i, c in enumerate(channels)}
+    codes = np.array([rank.get(c, -1) for c in cleaned], dtype=np.int64)[encoded.indices.to_numpy()]
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    if (codes < 0).any():
+        line = int(np.searchsorted(starts, np.flatnonzero(codes < 0)[0], side="right")) + 1
+        raise ImportFileInvalid(origin, f"line {line}, {PATH}: a step is empty; paths look like 'a > b > c'")
+    return Paths(tuple(channels), codes, starts, numbers[CONVERSIONS], numbers[VALUE], numbers[NULLS])
+
+
+def _split(paths: pa.LargeStringArray) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """Each path's steps, without copying the text: a step runs from its path's start or just past a
+    separator to the next step's start (so it holds the separator after it); and the steps per path."""
+    _, offset_buffer, data_buffer = paths.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[paths.offset : paths.offset + len(paths) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    low, high = int(offsets[0]), int(offsets[-1])
+    separators = np.flatnonzero(data[low:high] == ord(SEPARATOR.strip())) + low
+    lengths = np.diff(np.searchsorted(separators, offsets)) + 1
+    total = int(lengths.sum())
+    first = np.cumsum(lengths) - lengths
+    inner = np.ones(total, dtype=bool)
+    inner[first] = False
+    starts = np.empty(total + 1, dtype=np.int64)
+    starts[first] = offsets[:-1]
+    starts[:-1][inner] = separators + 1
+    starts[-1] = high
+    return pa.Array.from_buffers(pa.large_string(), total, [None, pa.py_buffer(starts), data_buffer]), lengths
 
 
 def _numbers(origin: str, table: pa.Table, name: str) -> np.ndarray:

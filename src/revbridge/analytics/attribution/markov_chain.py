@@ -55,27 +55,30 @@ class Chain:
 @dataclass(frozen=True)
 class Layout:
     """Where each step of the paths sits in the chain of ``order``, whatever the journeys' counts: its
-    state and the state before it (0: the start), each path's last state, and each state's channels."""
+    state and the move into it (``pair``: the state before times ``size`` plus its own, 0 being the
+    start), each path's last state, and each state's channels."""
 
     order: int
     size: int
-    per_step: Ints
+    lengths: Ints
     state: Ints
-    previous: Ints
+    pair: Ints
     last: Ints
     members: list[frozenset[int]]
 
     def chain(self, conversions: Floats, nulls: Floats) -> Chain:
         """The chain when the paths were taken by these counts of converting and other journeys."""
         size = self.size
-        weight = (conversions + nulls)[self.per_step]
+        weight = np.repeat(conversions + nulls, self.lengths)
         if size * size <= DIRECT_INDEX_LIMIT:
-            counts = np.bincount(self.previous * size + self.state, weights=weight, minlength=size * size)
+            counts = np.bincount(self.pair, weights=weight, minlength=size * size)
             flow = sp.csr_matrix(counts.reshape(size, size))
         else:
-            flow = sp.coo_matrix((weight, (self.previous, self.state)), shape=(size, size)).tocsr()
-        to_conversion = np.bincount(self.state[self.last], weights=conversions, minlength=size)
-        to_null = np.bincount(self.state[self.last], weights=nulls, minlength=size)
+            previous, state = np.divmod(self.pair, size)
+            flow = sp.coo_matrix((weight, (previous, state)), shape=(size, size)).tocsr()
+        ends = self.state[self.last]
+        to_conversion = np.bincount(ends, weights=conversions, minlength=size)
+        to_null = np.bincount(ends, weights=nulls, minlength=size)
         return Chain(self.order, self.members, flow, to_conversion.astype(float), to_null.astype(float))
 
 
@@ -84,15 +87,18 @@ def layout(paths: Paths, order: int = 1) -> Layout:
     if order < 1:
         raise InvalidInput(f"the Markov order must be 1 or more, got {order}")
     m = len(paths.channels)
-    per_step = paths.path_of_step
-    position = np.arange(len(paths.steps)) - paths.starts[:-1][per_step]
+    n = len(paths.steps)
+    first = np.zeros(n, dtype=bool)
+    first[paths.starts[:-1][paths.lengths > 0]] = True
     # A state is the last ``order`` channels, as one integer in base m + 1 (0 for "before the start").
-    key = np.zeros(len(paths.steps), dtype=np.int64)
-    for back in range(order):
-        earlier = np.arange(len(paths.steps)) - back
-        valid = position >= back
-        codes = np.where(valid, paths.steps[np.maximum(earlier, 0)] + 1, 0)
-        key += codes * (m + 1) ** back
+    key = paths.steps.astype(np.int64) + 1
+    if order > 1:
+        position = np.arange(n) - np.repeat(paths.starts[:-1], paths.lengths)
+        for back in range(1, order):
+            codes = np.zeros(n, dtype=np.int64)
+            codes[back:] = paths.steps[: n - back] + 1
+            codes[position < back] = 0
+            key += codes * (m + 1) ** back
     span = (m + 1) ** order
     if span <= DIRECT_INDEX_LIMIT:  # states numbered by a lookup over every possible key: no sort
         seen = np.zeros(span, dtype=bool)
@@ -102,9 +108,12 @@ def layout(paths: Paths, order: int = 1) -> Layout:
     else:
         keys, inverse = np.unique(key, return_inverse=True)
         state = inverse.reshape(-1) + 1
-    previous = np.where(position == 0, 0, np.concatenate([[0], state[:-1]]))
+    size = len(keys) + 1
+    previous = np.empty_like(state)
+    previous[1:] = state[:-1]
+    previous[first] = 0
     members = [frozenset[int]()] + [_channels_of(int(k), m, order) for k in keys]
-    return Layout(order, len(keys) + 1, per_step, state, previous, paths.starts[1:] - 1, members)
+    return Layout(order, size, paths.lengths, state, previous * size + state, paths.starts[1:] - 1, members)
 
 
 def chain(paths: Paths, order: int = 1) -> Chain:
