@@ -1,0 +1,52 @@
+"""Every model side by side: each channel's share of the conversions by each model, so both teams see
+where the models agree (a channel every model credits) and where the answer depends on the model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from revbridge.analytics.attribution.credit import Credit
+from revbridge.domain.errors import InvalidInput
+from revbridge.domain.paths import Paths
+
+Model = Callable[[Paths], Credit]
+
+
+def side_by_side(paths: Paths, models: Mapping[str, Model], *, measure: str = "share") -> pd.DataFrame:
+    """One row per channel, one column per model: its ``share`` of the conversions (or ``conversions``,
+    ``value``). A model the journeys cannot feed (a position model on paths without touch times) is
+    left out; ``skipped`` in the frame's ``attrs`` says which and why."""
+    if measure not in ("share", "conversions", "value"):
+        raise InvalidInput(f"compare by share, conversions or value, not {measure!r}")
+    columns: dict[str, list[float]] = {}
+    skipped: dict[str, str] = {}
+    for name, model in models.items():
+        try:
+            credit = model(paths)
+        except InvalidInput as error:
+            skipped[name] = str(error)
+            continue
+        figures = credit.shares if measure == "share" else getattr(credit, measure)
+        columns[name] = [float(x) for x in figures]
+    frame = pd.DataFrame(columns, index=pd.Index(list(paths.channels), name="channel"))
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
+def at_milestones(
+    journeys_to: Callable[[str], Paths],
+    milestones: Sequence[str],
+    models: Mapping[str, Model],
+    *,
+    measure: str = "share",
+) -> pd.DataFrame:
+    """``side_by_side`` at each milestone, stacked: columns ``milestone``, ``channel``, then a column per
+    model; ``journeys_to(milestone)`` builds that milestone's journeys."""
+    frames = []
+    for milestone in milestones:
+        frame = side_by_side(journeys_to(milestone), models, measure=measure).reset_index()
+        frame.insert(0, "milestone", milestone)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["milestone", "channel"])
