@@ -55,7 +55,8 @@ def paths_of_touches(rows: pa.Table, values: dict[int, float], until: datetime) 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
     """Microseconds since the epoch (UTC: engines return naive UTC or aware times); ``NEVER`` for none."""
     micros = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
-    return pc.fill_null(micros, NEVER).to_numpy().astype(np.int64)
+    values: np.ndarray = pc.fill_null(micros, NEVER).to_numpy().astype(np.int64)
+    return values
 
 
 def _micros_of(moment: datetime) -> int:
