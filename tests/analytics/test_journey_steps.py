@@ -28,7 +28,7 @@ def _touch(engine: Engine, touches: list[tuple[int, str, str]]) -> None:
     )  # fmt: skip
 
 
-def _leads(engine: Engine) -> None:
+def lead_world(engine: Engine) -> None:
     """L1, created Feb 12: webinar Feb 10, paid_search Feb 12 (as it was created), email Feb 20, MQL Feb 22,
     social Feb 25 (as it became an opportunity), direct Feb 28, customer Mar 1, email Mar 5. L2, created
     Jan 20, before its only touch (email Feb 25). L3, created Mar 8: email Mar 2, webinar Mar 9 at 09:00,
@@ -55,7 +55,7 @@ def _journeys(paths: Paths) -> list[list[tuple[str, float, int]]]:
 
 
 def test_each_lead_journeys_steps_carry_their_age_and_marks(on: On) -> None:
-    with on(_leads) as source:
+    with on(lead_world) as source:
         paths = journeys(source, until=at("03-10"), milestone="customer", lookback=timedelta(days=30))
     assert _journeys(paths) == [
         # L1, converted Mar 1: ages to then; the touch at creation and at the opportunity count (at or before).
@@ -69,13 +69,13 @@ def test_each_lead_journeys_steps_carry_their_age_and_marks(on: On) -> None:
 
 
 def test_a_journey_to_mql_has_no_opportunity_or_won_touch(on: On) -> None:
-    with on(_leads) as source:
+    with on(lead_world) as source:
         paths = journeys(source, until=at("03-10"), milestone="mql", lookback=timedelta(days=30))
     # L1 reached MQL on Feb 22: its opportunity (Feb 25) and its winning (Mar 1) came after its journey.
     assert _journeys(paths)[0] == [("webinar", 12, 0), ("paid_search", 10, LEAD), ("email", 2, 0)]
 
 
-def _deals(engine: Engine) -> None:
+def deal_world(engine: Engine) -> None:
     """L1 (created Jan 5): webinar Jan 3, paid_search Jan 25, email Mar 5. L2 (Jan 10): email Jan 7, direct
     Feb 1, social Feb 10. L3 (Jan 20): paid_search Feb 5, email Feb 15. O1 (L1 and L2) created Feb 1, won
     Mar 1, 100. O2 (L3) created Feb 10, lost Feb 20, 50. O3 (L1) created Mar 20, after the window. O4 (L2)
@@ -100,7 +100,7 @@ def _deals(engine: Engine) -> None:
 
 
 def test_journeys_per_opportunity_gather_all_its_contacts_touches_up_to_its_winning(on: On) -> None:
-    with on(_deals) as source:
+    with on(deal_world) as source:
         paths = journeys(source, until=at("03-10"), milestone="customer", unit="opportunity")
     assert _journeys(paths) == [
         # O1, won Mar 1: L1's and L2's touches; lead creation by L1, its earliest contact (Jan 5).
@@ -114,7 +114,7 @@ def test_journeys_per_opportunity_gather_all_its_contacts_touches_up_to_its_winn
 
 
 def test_journeys_per_opportunity_to_its_creation(on: On) -> None:
-    with on(_deals) as source:
+    with on(deal_world) as source:
         paths = journeys(source, until=at("03-10"), milestone="opportunity", unit="opportunity")
         later = journeys(source, until=at("03-10"), milestone="opportunity", unit="opportunity", since=at("02-05"))
     assert _journeys(paths) == [
@@ -128,7 +128,7 @@ def test_journeys_per_opportunity_to_its_creation(on: On) -> None:
 
 
 def test_per_opportunity_only_its_creation_or_winning_is_a_milestone(on: On) -> None:
-    with on(_deals) as source:
+    with on(deal_world) as source:
         with pytest.raises(InvalidInput, match="created \\(opportunity\\) or won \\(customer\\), not at 'mql'"):
             journeys(source, until=at("03-10"), milestone="mql", unit="opportunity")
         with pytest.raises(InvalidInput, match="per lead or per opportunity, not per 'account'"):

@@ -1,4 +1,5 @@
-"""``revbridge attribution``: which channels earned the conversions, by any model, from aggregated paths."""
+"""``revbridge attribution``: which channels earned the conversions, by any model, from aggregated paths or
+from journeys built from the store (per lead or per opportunity)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from revbridge.cli._output import (
 )
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
 from revbridge.connectors.path_files import read_paths
+from revbridge.domain.errors import InvalidInput
+from revbridge.domain.paths import Paths
 
 
 class Model(StrEnum):
@@ -32,15 +35,26 @@ class Model(StrEnum):
     last_non_direct = "last_non_direct"
     linear = "linear"
     u_shaped = "u_shaped"
+    time_decay = "time_decay"
+    w_shaped = "w_shaped"
+    full_path = "full_path"
     markov = "markov"
     shapley = "shapley"
+
+
+class Per(StrEnum):
+    lead = "lead"
+    opportunity = "opportunity"
 
 
 EXAMPLES = (
     "Examples:\n\n    revbridge attribution --model markov --order 2 --to customer --lookback 90\n\n"
     "    revbridge attribution --paths paths.csv --model markov --order 2 --intervals 200\n\n"
     "    revbridge attribution --paths paths.csv --model shapley --intervals 200 --format json\n\n"
-    "    revbridge attribution --paths paths.csv --model u_shaped --format json"
+    "    revbridge attribution --paths paths.csv --model u_shaped --format json\n\n"
+    "    revbridge attribution --model w_shaped --to customer --lookback 180\n\n"
+    "    revbridge attribution --model time_decay --half-life 14 --to opportunity\n\n"
+    "    revbridge attribution --per opportunity --model full_path --to customer --by campaign"
 )
 
 
@@ -52,7 +66,7 @@ def attribution(
             "--paths",
             help="Journeys in the aggregated format: path ('a > b > c'), total_conversions, "
             "total_conversion_value, total_null; comma- or semicolon-separated. Without it, the journeys "
-            "are built from the store's touchpoints (see --to, --lookback).",
+            "are built from the store's touchpoints (see --to, --lookback, --per).",
         ),
     ] = None,
     model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
@@ -65,11 +79,28 @@ def attribution(
             min=0,
         ),
     ] = 0,
+    half_life: Annotated[
+        float,
+        typer.Option("--half-life", help="time_decay: days after which a touch counts half as much.", min=0.0),
+    ] = 7.0,
+    per: Annotated[
+        Per | None,
+        typer.Option(
+            "--per",
+            help="From the store: a journey per lead (the default), or per opportunity: the touches of all its "
+            "contacts, to its creation (--to opportunity) or its winning (--to customer).",
+        ),
+    ] = None,
     by: Annotated[
         str, typer.Option("--by", help="From the store: credit channels (channel) or campaigns (campaign).")
     ] = "channel",
     to: Annotated[
-        str, typer.Option("--to", help="The milestone a journey converts at: mql, sal, sql, opportunity, customer.")
+        str,
+        typer.Option(
+            "--to",
+            help="The milestone a journey converts at: mql, sal, sql, opportunity, customer (per "
+            "opportunity: opportunity or customer).",
+        ),
     ] = "customer",
     lookback: Annotated[int, typer.Option("--lookback", help="Days of touchpoints before the milestone.", min=1)] = 90,
     since: Annotated[str | None, typer.Option("--since", help="Conversions from this day (YYYY-MM-DD).")] = None,
@@ -80,17 +111,21 @@ def attribution(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     spend: dict[str, float] | None = None
+    if paths is not None and per is not None:
+        raise InvalidInput("--per builds the journeys from the store: a --paths file has its journeys already")
     if paths is not None:
         journeys = read_paths(paths)
     else:
         start, now = optional_moment(since, option="--since"), moment(at)
         with bootstrap.source(database, engine, team) as source:
             window = timedelta(days=lookback)
-            journeys = build_journeys(source, until=now, milestone=to, lookback=window, since=start, by=by)
+            unit = (per or Per.lead).value
+            journeys = build_journeys(source, until=now, milestone=to, lookback=window, since=start, by=by, unit=unit)
             spent = cac(source, since=start, until=now, by=by)
             spend = dict(zip(spent[by].tolist(), spent.spend.tolist(), strict=True))
-    credit = models.markov(journeys, order) if model is Model.markov else models.MODELS[model.value](journeys)
-    title = f"Attribution: {model.value}" + (f", order {order}" if model is Model.markov else "")
+    credit, title = _credit(journeys, model, order=order, half_life=half_life)
+    if per is Per.opportunity:
+        title += ", per opportunity"
     rows: list[dict[str, Any]] = [dict(row) for row in credit.as_rows()]
     columns = ["channel", "conversions", "value", "share"]
     if spend is not None:
@@ -106,6 +141,16 @@ def attribution(
             row.update(share_low=low, share_high=high)
         columns += ["share_low", "share_high"]
     emit_rows(rows, fmt, columns=columns, title=title)
+
+
+def _credit(journeys: Paths, model: Model, *, order: int, half_life: float) -> tuple[models.Credit, str]:
+    """The model's credit and the title that names it with its parameters."""
+    if model is Model.markov:
+        return models.markov(journeys, order), f"Attribution: markov, order {order}"
+    if model is Model.time_decay:
+        credit = models.time_decay(journeys, timedelta(days=half_life))
+        return credit, f"Attribution: time_decay, half-life {half_life:g} days"
+    return models.MODELS[model.value](journeys), f"Attribution: {model.value}"
 
 
 def register(app: typer.Typer) -> None:

@@ -17,11 +17,7 @@ path's conversions over its touches, and the totals per channel are the credit:
   opportunity), 10% shared equally by the other touches;
 - **full path** (Z-shaped): 22.5% each to the first touch, the lead-creation touch, the
   opportunity-creation touch and the **won touch** (the last at or before it was won), 10% over the
-  others. In both, a touch that plays several of these roles takes each of their shares, and a journey
-  missing a role (a journey to MQL has no opportunity yet; a lead created before its window has no
-  lead-creation touch in it) or without other touches has its weights scaled up to add to 1. Time decay,
-  W-shaped and full path need each touch's time and role: journeys built from the store, not an
-  aggregated paths file;
+  others;
 - **Markov** (data-driven): the journeys as an absorbing Markov chain over channels (of order k: the
   last k channels are the state); a channel's **removal effect** is the share of conversions lost when
   every journey reaching it is lost instead, computed **exactly** by solving the chain's linear system,
@@ -30,8 +26,16 @@ path's conversions over its touches, and the totals per channel are the credit:
   Shapley values in the game "conversion rate of the journeys that met these channels", the journeys
   that went nowhere included: exact over every subset up to 15 channels in a journey, sampled beyond.
 
+In W-shaped and full path a touch that plays several roles takes each of their shares, and a journey
+missing a role (a journey to MQL has no opportunity yet; a lead created before its window has no
+lead-creation touch in it) or without other touches has its weights scaled up to add to 1. Time decay,
+W-shaped and full path need each touch's time and role, which only journeys built from the store carry
+(not an aggregated paths file).
+
 Bootstrap intervals (resampled journeys) give each data-driven share a 95% range. Pure numpy over the
-paths: they come from a file in the common aggregated format or from journeys built in the engine.
+paths: they come from a file in the common aggregated format or from journeys built in the engine, one
+per lead or one per opportunity (the touches of all its contacts, up to its creation or its winning;
+its lead-creation touch is its earliest-created contact's).
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ __all__ = [
     "removal_effects",
     "shapley",
     "shapley_intervals",
+    "time_decay",
     "u_shaped",
+    "w_shaped",
     "with_roi",
 ]
