@@ -71,8 +71,11 @@ def test_each_lead_journeys_steps_carry_their_age_and_marks(on: On) -> None:
 def test_a_journey_to_mql_has_no_opportunity_or_won_touch(on: On) -> None:
     with on(lead_world) as source:
         paths = journeys(source, until=at("03-10"), milestone="mql", lookback=timedelta(days=30))
+        later = journeys(source, until=at("03-10"), milestone="mql", lookback=timedelta(days=30), since=at("02-23"))
     # L1 reached MQL on Feb 22: its opportunity (Feb 25) and its winning (Mar 1) came after its journey.
     assert _journeys(paths)[0] == [("webinar", 12, 0), ("paid_search", 10, LEAD), ("email", 2, 0)]
+    # From Feb 23 on, L1 converted before the period: no journey, not one that went nowhere. L2 and L3 stay.
+    assert (later.conversions.tolist(), later.nulls.tolist()) == ([0, 0], [1, 1])
 
 
 def deal_world(engine: Engine) -> None:
