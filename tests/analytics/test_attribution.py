@@ -118,3 +118,26 @@ def test_bootstrap_intervals_hold_the_share_and_narrow_with_more_journeys() -> N
     assert wide.share.tolist() == pytest.approx([0.25, 0.75])
     assert (wide.high - wide.low < small.high - small.low).all()
     assert (wide.high - wide.low)[0] < 0.1
+
+
+def test_markov_shares_value_by_each_channels_removal_effect_on_the_expected_value() -> None:
+    # start -> A (2 journeys), start -> B (2); each converts one of two, A's worth 100 and B's 10.
+    # Conversion chance 0.5; without A 0.25, without B 0.25: half the conversions each.
+    # Expected value 0.5 * 0.5 * 100 + 0.5 * 0.5 * 10 = 27.5; without A 2.5 (effect 25 / 27.5), without
+    # B 25 (2.5 / 27.5): A takes 100 of the 110, B 10.
+    paths = Paths.of([["A"], ["B"]], conversions=[1, 1], nulls=[1, 1], value=[100, 10])
+    credit = markov(paths)
+    assert credit.conversions.tolist() == pytest.approx([1, 1])
+    assert credit.value.tolist() == pytest.approx([100, 10])
+
+
+@pytest.mark.parametrize("limit", [2000, 3])  # the fixed point to the end, or cut short and LU instead
+def test_large_chains_are_solved_as_exactly_as_small_ones(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    from revbridge.analytics.attribution import markov_chain
+    from revbridge.domain.simulation.channel_effects import synthetic_journeys
+
+    journeys = synthetic_journeys(20_000, seed=5).paths
+    dense = markov_chain.removal_effects(journeys, 2)
+    monkeypatch.setattr(markov_chain, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(markov_chain, "FIXED_POINT_LIMIT", limit)
+    assert markov_chain.removal_effects(journeys, 2) == pytest.approx(dense, abs=1e-12)
