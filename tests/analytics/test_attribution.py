@@ -141,3 +141,19 @@ def test_large_chains_are_solved_as_exactly_as_small_ones(monkeypatch: pytest.Mo
     monkeypatch.setattr(markov_chain, "DENSE_LIMIT", 0)
     monkeypatch.setattr(markov_chain, "FIXED_POINT_LIMIT", limit)
     assert markov_chain.removal_effects(journeys, 2) == pytest.approx(dense, abs=1e-12)
+
+
+@pytest.mark.parametrize("model", ["markov", "shapley"])
+def test_intervals_of_the_value_shares_hold_the_revenue_weighted_estimate(model: str) -> None:
+    from revbridge.analytics.attribution import markov_intervals, shapley, shapley_intervals
+    from revbridge.domain.simulation.channel_effects import synthetic_journeys
+
+    journeys = synthetic_journeys(30_000, seed=4).paths
+    if model == "markov":
+        spread, credit = markov_intervals(journeys, measure="value", replicates=40), markov(journeys)
+    else:
+        spread, credit = shapley_intervals(journeys, measure="value", replicates=40), shapley(journeys)
+    assert spread.share == pytest.approx(credit.value / credit.value.sum())
+    assert (spread.low <= spread.share + 1e-12).all()
+    assert (spread.share <= spread.high + 1e-12).all()
+    assert not np.allclose(spread.share, credit.shares)  # the value shares are not the conversion shares

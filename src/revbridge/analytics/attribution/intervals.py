@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from revbridge.analytics.attribution.markov_chain import effects_of, layout, shares_of_effects
+from revbridge.analytics.attribution.markov_chain import layout, removal_effects_of, shares_of_effects
 from revbridge.analytics.attribution.shapley_game import ShapleyGame
+from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
 
 Floats = np.ndarray
@@ -53,20 +54,56 @@ def bootstrap(
     return Interval(paths.channels, point, np.quantile(shares, tail, axis=0), np.quantile(shares, 1 - tail, axis=0))
 
 
+MEASURES = ("conversions", "value")
+
+
+def _worth_per_conversion(paths: Paths) -> Floats:
+    """Each path's value per converting journey, so that a replicate's value follows its conversions."""
+    worth: Floats = np.divide(
+        paths.value, paths.conversions, out=np.zeros_like(paths.value), where=paths.conversions > 0
+    )
+    return worth
+
+
 def markov_intervals(
-    paths: Paths, order: int = 1, *, replicates: int = 200, level: float = 0.95, seed: int = 0
+    paths: Paths,
+    order: int = 1,
+    *,
+    measure: str = "conversions",
+    replicates: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Interval:
-    """Intervals of the Markov shares of ``order``."""
+    """Intervals of the Markov shares of ``order``: of the conversions, or of the value (the removal
+    effects on the expected value, each replicate's converting journeys worth their path's average)."""
+    if measure not in MEASURES:
+        raise InvalidInput(f"intervals of conversions or value, not {measure!r}")
     shape = layout(paths, order)
     m = len(paths.channels)
+    column = MEASURES.index(measure)
+    worth = _worth_per_conversion(paths)
 
     def shares_of(conversions: Floats, nulls: Floats) -> Floats:
-        return shares_of_effects(effects_of(shape.chain(conversions, nulls), m))
+        effects = removal_effects_of(shape.chain(conversions, nulls, conversions * worth), m)
+        return shares_of_effects(effects[:, column])
 
     return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed)
 
 
-def shapley_intervals(paths: Paths, *, replicates: int = 200, level: float = 0.95, seed: int = 0) -> Interval:
-    """Intervals of the Shapley shares (the coalitions and weights computed once)."""
+def shapley_intervals(
+    paths: Paths, *, measure: str = "conversions", replicates: int = 200, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Intervals of the Shapley shares of the conversions or of the value (the coalitions and weights
+    computed once)."""
+    if measure not in MEASURES:
+        raise InvalidInput(f"intervals of conversions or value, not {measure!r}")
     game = ShapleyGame.of(paths, seed=seed)
-    return bootstrap(paths, game.shares, replicates=replicates, level=level, seed=seed)
+    worth = _worth_per_conversion(paths)
+
+    def shares_of(conversions: Floats, nulls: Floats) -> Floats:
+        credited = game.credit(conversions, nulls, conversions * worth)[MEASURES.index(measure)]
+        total = credited.sum()
+        return credited / total if total > 0 else np.zeros(m)
+
+    m = len(paths.channels)
+    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed)

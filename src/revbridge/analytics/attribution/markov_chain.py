@@ -163,10 +163,10 @@ def _channels_of(key: int, m: int, order: int) -> frozenset[int]:
 
 def effects_of(built: Chain, channels: int) -> Floats:
     """Per channel, the share of the conversion probability lost when it is removed."""
-    return _effects(built, channels)[:, 0]
+    return removal_effects_of(built, channels)[:, 0]
 
 
-def _effects(built: Chain, channels: int) -> Floats:
+def removal_effects_of(built: Chain, channels: int) -> Floats:
     """Per channel, the shares of the conversion probability and of the expected value lost when it is
     removed (a column each)."""
     base = built.outcomes()
@@ -188,6 +188,6 @@ def markov(paths: Paths, order: int = 1) -> Credit:
     """Conversions shared in proportion to each channel's removal effect on the conversion probability,
     and value in proportion to its removal effect on the expected value (journeys weighted by what the
     converting ones brought)."""
-    effects = _effects(chain(paths, order), len(paths.channels))
+    effects = removal_effects_of(chain(paths, order), len(paths.channels))
     conversions = shares_of_effects(effects[:, 0]) * paths.conversions.sum()
     return Credit(paths.channels, conversions, shares_of_effects(effects[:, 1]) * paths.value.sum())
