@@ -75,3 +75,44 @@ def test_per_opportunity_refuses_a_lead_milestone(sqlite_engine: Engine) -> None
     refused = _run(sqlite_engine, "--per", "opportunity", "--to", "sql")
     assert refused.exit_code == 2
     assert "not at 'sql'" in refused.output
+
+
+def test_compare_puts_every_model_side_by_side_at_each_milestone(sqlite_engine: Engine) -> None:
+    lead_world(sqlite_engine)
+    result = _run(sqlite_engine, "--compare", "--to", "all", "--lookback", "30")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["milestone"] for r in rows} == {"mql", "sal", "sql", "opportunity", "customer"}
+    won = {r["channel"]: r for r in rows if r["milestone"] == "customer"}
+    # Only L1 converts to customer: webinar first, direct last, W-shaped as worked out above.
+    assert won["webinar"]["first_touch"] == pytest.approx(1)
+    assert won["direct"]["last_touch"] == pytest.approx(1)
+    assert won["social"]["w_shaped"] == pytest.approx(0.3)
+    models = {"first_touch", "last_touch", "linear", "u_shaped", "time_decay", "w_shaped", "markov", "shapley"}
+    assert models <= set(rows[0])
+
+
+def test_compare_on_a_paths_file_names_the_models_it_cannot_feed(tmp_path: Path) -> None:
+    file = tmp_path / "paths.csv"
+    file.write_text("path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nb,1,5,4\n")
+    result = CliRunner().invoke(app, ["attribution", "--paths", str(file), "--compare", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["channel"] for r in rows] == ["a", "b"]
+    assert rows[0]["first_touch"] == pytest.approx(0.75)
+    assert "w_shaped" not in rows[0]
+    assert "w_shaped: left out" in result.stderr
+    refused = CliRunner().invoke(app, ["attribution", "--paths", str(file), "--to", "all"])
+    assert refused.exit_code == 2
+    assert "--to all goes with --compare" in refused.output
+
+
+def test_intervals_of_the_conversion_and_value_shares(tmp_path: Path) -> None:
+    file = tmp_path / "paths.csv"
+    file.write_text("path,total_conversions,total_conversion_value,total_null\na > b,30,3000,10\nb,10,50,40\n")
+    args = ["attribution", "--paths", str(file), "--model", "shapley", "--intervals", "30", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for row in json.loads(result.stdout):
+        assert row["share_low"] <= row["share"] <= row["share_high"]
+        assert row["value_share_low"] <= row["value"] / 3050 <= row["value_share_high"]

@@ -3,15 +3,19 @@ from journeys built from the store (per lead or per opportunity)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from revbridge import bootstrap
 from revbridge.analytics import attribution as models
+from revbridge.analytics.attribution.compare import at_milestones, side_by_side
+from revbridge.analytics.journeys import MILESTONES, PER_OPPORTUNITY
 from revbridge.analytics.journeys import journeys as build_journeys
 from revbridge.analytics.revenue import cac
 from revbridge.cli._moments import moment, optional_moment
@@ -54,7 +58,8 @@ EXAMPLES = (
     "    revbridge attribution --paths paths.csv --model u_shaped --format json\n\n"
     "    revbridge attribution --model w_shaped --to customer --lookback 180\n\n"
     "    revbridge attribution --model time_decay --half-life 14 --to opportunity\n\n"
-    "    revbridge attribution --per opportunity --model full_path --to customer --by campaign"
+    "    revbridge attribution --per opportunity --model full_path --to customer --by campaign\n\n"
+    "    revbridge attribution --compare --to all --order 2"
 )
 
 
@@ -70,6 +75,14 @@ def attribution(
         ),
     ] = None,
     model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Every model side by side: each channel's share by each model (with --to all, at each "
+            "milestone in turn). Models the journeys cannot feed are named and left out.",
+        ),
+    ] = False,
     order: Annotated[int, typer.Option("--order", help="markov: how many past channels make a state.", min=1)] = 1,
     intervals: Annotated[
         int,
@@ -99,7 +112,7 @@ def attribution(
         typer.Option(
             "--to",
             help="The milestone a journey converts at: mql, sal, sql, opportunity, customer (per "
-            "opportunity: opportunity or customer).",
+            "opportunity: opportunity or customer); with --compare, all: every one of them.",
         ),
     ] = "customer",
     lookback: Annotated[int, typer.Option("--lookback", help="Days of touchpoints before the milestone.", min=1)] = 90,
@@ -110,9 +123,35 @@ def attribution(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    spend: dict[str, float] | None = None
     if paths is not None and per is not None:
         raise InvalidInput("--per builds the journeys from the store: a --paths file has its journeys already")
+    if to == "all" and not compare:
+        raise InvalidInput("--to all goes with --compare; name one milestone to attribute by one model")
+    if compare:
+        everything = _every_model(order=order, half_life=half_life)
+        if paths is not None:
+            frame = side_by_side(read_paths(paths), everything).reset_index()
+        else:
+            unit = (per or Per.lead).value
+            milestones = (PER_OPPORTUNITY if per is Per.opportunity else MILESTONES) if to == "all" else (to,)
+            start, now = optional_moment(since, option="--since"), moment(at)
+            with bootstrap.source(database, engine, team) as source:
+
+                def journeys_to(milestone: str) -> Paths:
+                    return build_journeys(
+                        source,
+                        until=now,
+                        milestone=milestone,
+                        lookback=timedelta(days=lookback),
+                        since=start,
+                        by=by,
+                        unit=unit,
+                    )
+
+                frame = at_milestones(journeys_to, milestones, everything)
+        _emit_comparison(frame, by, fmt)
+        return
+    spend: dict[str, float] | None = None
     if paths is not None:
         journeys = read_paths(paths)
     else:
@@ -132,15 +171,34 @@ def attribution(
         rows = models.with_roi(credit, spend)
         columns += ["spend", "roi"]
     if model.value in models.DATA_DRIVEN and intervals:
-        spread = (
-            models.markov_intervals(journeys, order, replicates=intervals)
-            if model is Model.markov
-            else models.shapley_intervals(journeys, replicates=intervals)
-        )
-        for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
-            row.update(share_low=low, share_high=high)
-        columns += ["share_low", "share_high"]
+        measures = ("conversions", "value") if journeys.value.sum() > 0 else ("conversions",)
+        for measure in measures:
+            spread = (
+                models.markov_intervals(journeys, order, measure=measure, replicates=intervals)
+                if model is Model.markov
+                else models.shapley_intervals(journeys, measure=measure, replicates=intervals)
+            )
+            prefix = "share" if measure == "conversions" else "value_share"
+            for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
+                row.update({f"{prefix}_low": low, f"{prefix}_high": high})
+            columns += [f"{prefix}_low", f"{prefix}_high"]
     emit_rows(rows, fmt, columns=columns, title=title)
+
+
+def _emit_comparison(frame: pd.DataFrame, by: str, fmt: OutputFormat) -> None:
+    for name, reason in frame.attrs.get("skipped", {}).items():
+        typer.echo(f"{name}: left out: {reason}", err=True)
+    rows = frame.rename(columns={"channel": by}).to_dict("records")
+    columns = [by if c == "channel" else str(c) for c in frame.columns]
+    emit_rows(rows, fmt, columns=columns, title="Attribution: each channel's share by each model")
+
+
+def _every_model(*, order: int, half_life: float) -> dict[str, Callable[[Paths], models.Credit]]:
+    """Every model, Markov of ``order`` and time decay of ``half_life`` days."""
+    everything = dict(models.MODELS)
+    everything["markov"] = lambda paths: models.markov(paths, order)
+    everything["time_decay"] = lambda paths: models.time_decay(paths, timedelta(days=half_life))
+    return everything
 
 
 def _credit(journeys: Paths, model: Model, *, order: int, half_life: float) -> tuple[models.Credit, str]:

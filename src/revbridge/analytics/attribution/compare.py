@@ -45,8 +45,13 @@ def at_milestones(
     """``side_by_side`` at each milestone, stacked: columns ``milestone``, ``channel``, then a column per
     model; ``journeys_to(milestone)`` builds that milestone's journeys."""
     frames = []
+    skipped: dict[str, str] = {}
     for milestone in milestones:
-        frame = side_by_side(journeys_to(milestone), models, measure=measure).reset_index()
+        frame = side_by_side(journeys_to(milestone), models, measure=measure)
+        skipped |= frame.attrs["skipped"]
+        frame = frame.reset_index()
         frame.insert(0, "milestone", milestone)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["milestone", "channel"])
+    stacked = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["milestone", "channel"])
+    stacked.attrs["skipped"] = skipped
+    return stacked
