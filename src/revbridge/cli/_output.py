@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
@@ -136,4 +137,9 @@ def definitions_help(module: Any, examples: str) -> str:
     """A command's help: the definitions in ``module``'s docstring, each paragraph on one line (the
     terminal wraps it; markup removed), then ``examples``."""
     paragraphs = (module.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
-    return "\n\n".join([*(" ".join(p.split()) for p in paragraphs), examples])
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        # A list ("- a\n  more\n- b") keeps an item a paragraph, so that the terminal shows one a line.
+        items = re.split(r"\n(?=- )", paragraph.strip())
+        lines += [" ".join(item.split()) for item in items]
+    return "\n\n".join([*lines, examples])
