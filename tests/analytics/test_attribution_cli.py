@@ -116,3 +116,15 @@ def test_intervals_of_the_conversion_and_value_shares(tmp_path: Path) -> None:
     for row in json.loads(result.stdout):
         assert row["share_low"] <= row["share"] <= row["share_high"]
         assert row["value_share_low"] <= row["value"] / 3050 <= row["value_share_high"]
+
+
+def test_the_journeys_are_saved_in_the_aggregated_format_for_other_tools(sqlite_engine: Engine, tmp_path: Path) -> None:
+    from revbridge.connectors.path_files import read_paths
+
+    lead_world(sqlite_engine)
+    saved = tmp_path / "journeys.csv"
+    result = _run(sqlite_engine, "--model", "linear", "--lookback", "30", "--save-paths", str(saved))
+    assert "paths" in result.stderr
+    again = CliRunner().invoke(app, ["attribution", "--paths", str(saved), "--model", "linear", "--format", "json"])
+    assert _conversions(again) == _conversions(result)
+    assert read_paths(saved).conversions.sum() == 1

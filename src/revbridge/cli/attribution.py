@@ -28,7 +28,7 @@ from revbridge.cli._output import (
     handles_errors,
 )
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
-from revbridge.connectors.path_files import read_paths
+from revbridge.connectors.path_files import read_paths, write_paths
 from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
 
@@ -59,7 +59,8 @@ EXAMPLES = (
     "    revbridge attribution --model w_shaped --to customer --lookback 180\n\n"
     "    revbridge attribution --model time_decay --half-life 14 --to opportunity\n\n"
     "    revbridge attribution --per opportunity --model full_path --to customer --by campaign\n\n"
-    "    revbridge attribution --compare --to all --order 2"
+    "    revbridge attribution --compare --to all --order 2\n\n"
+    "    revbridge attribution --to sql --save-paths journeys.csv"
 )
 
 
@@ -75,6 +76,13 @@ def attribution(
         ),
     ] = None,
     model: Annotated[Model, typer.Option("--model", help="The attribution model.")] = Model.markov,
+    save_paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-paths",
+            help="Also write the journeys in the aggregated format to this file, for other attribution tools.",
+        ),
+    ] = None,
     compare: Annotated[
         bool,
         typer.Option(
@@ -162,6 +170,9 @@ def attribution(
             journeys = build_journeys(source, until=now, milestone=to, lookback=window, since=start, by=by, unit=unit)
             spent = cac(source, since=start, until=now, by=by)
             spend = dict(zip(spent[by].tolist(), spent.spend.tolist(), strict=True))
+    if save_paths is not None:
+        written = write_paths(journeys, save_paths)
+        typer.echo(f"Wrote {written:,} paths ({len(journeys.conversions):,} journeys) to {save_paths}", err=True)
     credit, title = _credit(journeys, model, order=order, half_life=half_life)
     if per is Per.opportunity:
         title += ", per opportunity"

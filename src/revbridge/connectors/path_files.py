@@ -112,9 +112,13 @@ def _numbers(origin: str, table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(values.to_numpy(), dtype=float)
 
 
-def write_paths(paths: Paths, path: Path) -> None:
-    """``paths`` in the aggregated format, comma-separated."""
+def write_paths(paths: Paths, path: Path) -> int:
+    """``paths`` in the aggregated format, comma-separated: journeys that took the same path (one per
+    lead, from the store) summed into one row, in order of first appearance. The rows written."""
     bounds = zip(paths.starts[:-1].tolist(), paths.starts[1:].tolist(), strict=True)
     names = [SEPARATOR.join(paths.channels[c] for c in paths.steps[a:b]) for a, b in bounds]
     table = pa.table({PATH: names, CONVERSIONS: paths.conversions, VALUE: paths.value, NULLS: paths.nulls})
-    pacsv.write_csv(table, path)
+    summed = table.group_by(PATH, use_threads=False).aggregate([(c, "sum") for c in (CONVERSIONS, VALUE, NULLS)])
+    out = pa.table({PATH: summed.column(PATH), **{c: summed.column(f"{c}_sum") for c in (CONVERSIONS, VALUE, NULLS)}})
+    pacsv.write_csv(out, path)
+    return out.num_rows
