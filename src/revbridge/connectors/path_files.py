@@ -121,4 +121,4 @@ def write_paths(paths: Paths, path: Path) -> int:
     summed = table.group_by(PATH, use_threads=False).aggregate([(c, "sum") for c in (CONVERSIONS, VALUE, NULLS)])
     out = pa.table({PATH: summed.column(PATH), **{c: summed.column(f"{c}_sum") for c in (CONVERSIONS, VALUE, NULLS)}})
     pacsv.write_csv(out, path)
-    return out.num_rows
+    return int(out.num_rows)
