@@ -1,5 +1,11 @@
 """The touches of journeys, one row each, made into ``Paths`` with every step's age and marks: the
-ordered, per-journey part of building journeys, in numpy, the same whatever engine read the rows."""
+ordered, per-journey part of building journeys, in numpy, the same whatever engine read the rows.
+
+Each journey's touches are put in time order (ties by step name) by one sort of a single 64-bit key
+(journey, time, step) when they fit in one — the time coarsened as far as needed, then the order
+checked at full precision, with a sort of the three columns if a coarse tie broke it — since that sort
+is several times faster than sorting by three columns.
+"""
 
 from __future__ import annotations
 
@@ -14,48 +20,95 @@ from revbridge.domain.paths import LEAD_CREATED, OPPORTUNITY_CREATED, WON, Paths
 NEVER = np.iinfo(np.int64).max
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EVENTS = (("created", LEAD_CREATED), ("opened", OPPORTUNITY_CREATED), ("won_at", WON))
+Ints = np.ndarray
+Floats = np.ndarray
+Amounts = tuple[Ints, Floats]  # keys (any order) and what each brought
 
 
-def paths_of_touches(rows: pa.Table, values: dict[int, float], until: datetime) -> Paths:
-    """``rows``: per touch its journey (``key``), moment (``at``), step name (``step``), the journey's
-    milestone moment if it converted (``reached``, else none: it ends at ``until``) and the moments
-    that mark touches (``created``, ``opened``, ``won_at``; none when they did not happen). A
-    converted journey is worth its key's value in ``values``."""
-    if rows.num_rows == 0:
+def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: datetime) -> Paths:
+    """``touches``: per touch its journey (``key``), moment (``at``) and step name (``step``). ``ends``:
+    per journey (``key``) its milestone moment if it converted (``reached``, else none: it ends at
+    ``until``) and the moments that mark touches (``created``, ``opened``, ``won_at``; none when they
+    did not happen). A converted journey is worth its key's amount in ``worth`` (nothing if absent)."""
+    if touches.num_rows == 0:
         empty, none = np.zeros(0), np.zeros(0, dtype=np.int64)
         return Paths((), none, np.zeros(1, dtype=np.int64), empty, empty, empty, empty, none)
-    key = rows.column("key").to_numpy().astype(np.int64)
-    moment = _micros(rows.column("at"))
-    encoded = pc.dictionary_encode(pc.cast(rows.column("step"), pa.string())).combine_chunks()
+    key = touches.column("key").to_numpy().astype(np.int64)
+    moment = _micros(touches.column("at"))
+    encoded = pc.dictionary_encode(pc.cast(touches.column("step"), pa.string())).combine_chunks()
     names = encoded.dictionary.to_pylist()
     order_of = np.argsort(names)
     rank = np.empty_like(order_of)
     rank[order_of] = np.arange(len(order_of))
-    code = rank[encoded.indices.to_numpy()]
-    order = np.lexsort((code, moment, key))  # each journey's touches in time order (ties by step name)
+    code = rank[encoded.indices.to_numpy()].astype(np.int64)
+    order = time_order(key, moment, code)
     key, code, moment = key[order], code[order], moment[order]
-    reached = _micros(rows.column("reached"))[order]
-    end = np.where(reached == NEVER, _micros_of(until), reached)
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    lengths = np.diff(np.concatenate([first, [len(key)]]))
+    journey = _lookup(key[first], ends.column("key").to_numpy().astype(np.int64))
+    reached = _micros(ends.column("reached"))[journey]
+    end = np.where(reached == NEVER, _micros_of(until), reached)
+    step_end = np.repeat(end, lengths)
     marks = np.zeros(len(key), dtype=np.int64)
     position = np.arange(len(key))
     for column, bit in EVENTS:
-        event = _micros(rows.column(column))[order]
+        event = np.repeat(_micros(ends.column(column))[journey], lengths)
         # Only what happened by the journey's end; the touches at or before it are the first of each journey.
-        candidate = np.where((moment <= event) & (event <= end), position, -1)
+        candidate = np.where((moment <= event) & (event <= step_end), position, -1)
         last = np.maximum.reduceat(candidate, first)
         marks[last[last >= 0]] |= bit
-    won = (reached[first] != NEVER).astype(float)
-    worth = np.array([values.get(int(k), 0.0) for k in key[first]]) * won
+    won = (reached != NEVER).astype(float)
+    amounts = _amounts(key[first], worth) * won
     starts = np.concatenate([first, [len(key)]]).astype(np.int64)
-    ages = (end - moment) / 1e6
-    return Paths(tuple(sorted(names)), code.astype(np.int64), starts, won, worth, 1.0 - won, ages, marks)
+    ages = (step_end - moment) / 1e6
+    return Paths(tuple(sorted(names)), code, starts, won, amounts, 1.0 - won, ages, marks)
 
 
-def _micros(column: pa.ChunkedArray) -> np.ndarray:
+def time_order(key: Ints, moment: Ints, code: Ints) -> Ints:
+    """The order of the rows by journey, then moment, then step code."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64)
+    journey = key - key.min()
+    time = moment - moment.min()
+    bits = [int(x.max()).bit_length() for x in (journey, time, code)]
+    coarse = max(0, sum(bits) - 63)  # bits of time to drop so that the three fit in one int64
+    if coarse < bits[1]:
+        packed = (journey << (bits[1] - coarse + bits[2])) | ((time >> coarse) << bits[2]) | code
+        order: Ints = np.argsort(packed)
+        if _in_time_order(key[order], moment[order], code[order]):
+            return order
+    lexical: Ints = np.lexsort((code, moment, key))
+    return lexical
+
+
+def _in_time_order(key: Ints, moment: Ints, code: Ints) -> bool:
+    same = key[1:] == key[:-1]
+    later = (moment[1:] > moment[:-1]) | ((moment[1:] == moment[:-1]) & (code[1:] >= code[:-1]))
+    return bool((~same | later).all())
+
+
+def _lookup(wanted: Ints, keys: Ints) -> Ints:
+    """Where each of ``wanted`` sits in ``keys`` (every one is there)."""
+    sorter = np.argsort(keys, kind="stable")
+    found: Ints = sorter[np.searchsorted(keys, wanted, sorter=sorter)]
+    return found
+
+
+def _amounts(wanted: Ints, worth: Amounts) -> Floats:
+    keys, amounts = worth
+    if len(keys) == 0:
+        return np.zeros(len(wanted))
+    sorter = np.argsort(keys, kind="stable")
+    place = np.minimum(np.searchsorted(keys, wanted, sorter=sorter), len(keys) - 1)
+    found = sorter[place]
+    result: Floats = np.where(keys[found] == wanted, amounts[found], 0.0)
+    return result
+
+
+def _micros(column: pa.ChunkedArray) -> Ints:
     """Microseconds since the epoch (UTC: engines return naive UTC or aware times); ``NEVER`` for none."""
     micros = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
-    values: np.ndarray = pc.fill_null(micros, NEVER).to_numpy().astype(np.int64)
+    values: Ints = pc.fill_null(micros, NEVER).to_numpy().astype(np.int64)
     return values
 
 

@@ -33,9 +33,12 @@ from datetime import datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from revbridge.analytics.frames import seconds
-from revbridge.analytics.journey_steps import paths_of_touches
+from revbridge.analytics.journey_steps import Amounts, paths_of_touches
 from revbridge.analytics.source import Source
 from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
@@ -83,10 +86,11 @@ def journeys(
     # Compared in whole seconds: SQLite before 3.42 cannot subtract an interval from a time in Ibis.
     lower = seconds(end) - lookback.total_seconds()
     window = (joined.occurred_at <= end) & (seconds(joined.occurred_at) > lower)
-    kept = joined.filter(window).select(
-        "key", "reached", "created", "opened", "won_at", at=joined.occurred_at, step=joined.step
-    )
-    return paths_of_touches(source.arrow(kept), values, until)
+    kept = joined.filter(window).select("key", at=joined.occurred_at, step=joined.step)
+    # The moments of each journey come once a journey, not once a touch (per opportunity, once a contact).
+    moments = ends.select("key", "reached", "created", "opened", "won_at")
+    moments = moments.distinct() if unit == "opportunity" else moments
+    return paths_of_touches(source.arrow(kept), source.arrow(moments), values, until)
 
 
 def _touches(source: Source, by: str) -> ir.Table:
@@ -136,18 +140,21 @@ def _opportunity_ends(source: Source, milestone: str, until: datetime) -> ir.Tab
     )  # fmt: skip
 
 
-def _won_per_lead(source: Source) -> dict[int, float]:
+def _won_per_lead(source: Source) -> Amounts:
     o = source.table("opportunities")
     won = o.filter(o.won == True)  # noqa: E712 (an Ibis expression)
     contacts = source.table("opportunity_contacts")
     joined = contacts.join(won, contacts.opportunity_id == won.id)
     per_lead = joined.group_by("lead_id").aggregate(amount=joined.amount.cast("float64").sum())
-    frame = source.frame(per_lead)
-    return dict(zip(frame.lead_id.tolist(), frame.amount.fillna(0.0).tolist(), strict=True))
+    return _amounts(source.arrow(per_lead.select(key=per_lead.lead_id, amount=per_lead.amount)))
 
 
-def _won_per_opportunity(source: Source) -> dict[int, float]:
+def _won_per_opportunity(source: Source) -> Amounts:
     o = source.table("opportunities")
     won = o.filter(o.won == True)  # noqa: E712 (an Ibis expression)
-    frame = source.frame(won.select(won.id, amount=won.amount.cast("float64")))
-    return dict(zip(frame.id.tolist(), frame.amount.fillna(0.0).tolist(), strict=True))
+    return _amounts(source.arrow(won.select(key=won.id, amount=won.amount.cast("float64"))))
+
+
+def _amounts(rows: pa.Table) -> Amounts:
+    keys = rows.column("key").to_numpy().astype(np.int64)
+    return keys, pc.fill_null(rows.column("amount"), 0.0).to_numpy(zero_copy_only=False).astype(float)
