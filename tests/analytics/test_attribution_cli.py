@@ -128,3 +128,15 @@ def test_the_journeys_are_saved_in_the_aggregated_format_for_other_tools(sqlite_
     again = CliRunner().invoke(app, ["attribution", "--paths", str(saved), "--model", "linear", "--format", "json"])
     assert _conversions(again) == _conversions(result)
     assert read_paths(saved).conversions.sum() == 1
+
+
+def test_a_slow_build_on_the_store_suggests_the_mirror(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import revbridge.cli.attribution as command
+
+    lead_world(sqlite_engine)
+    monkeypatch.setattr(command, "SLOW", 0.0)
+    result = _run(sqlite_engine, "--model", "linear", "--lookback", "30")
+    assert result.exit_code == 0, result.output
+    assert "revbridge mirror sync ./mirror" in result.stderr
+    monkeypatch.setattr(command, "SLOW", 1e9)
+    assert "mirror" not in _run(sqlite_engine, "--model", "linear", "--lookback", "30").stderr

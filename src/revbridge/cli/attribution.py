@@ -3,6 +3,7 @@ from journeys built from the store (per lead or per opportunity)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
@@ -167,7 +168,9 @@ def attribution(
         with bootstrap.source(database, engine, team) as source:
             window = timedelta(days=lookback)
             unit = (per or Per.lead).value
+            began = time.perf_counter()
             journeys = build_journeys(source, until=now, milestone=to, lookback=window, since=start, by=by, unit=unit)
+            _suggest_the_mirror(source.engine, time.perf_counter() - began)
             spent = cac(source, since=start, until=now, by=by)
             spend = dict(zip(spent[by].tolist(), spent.spend.tolist(), strict=True))
     if save_paths is not None:
@@ -194,6 +197,20 @@ def attribution(
                 row.update({f"{prefix}_low": low, f"{prefix}_high": high})
             columns += [f"{prefix}_low", f"{prefix}_high"]
     emit_rows(rows, fmt, columns=columns, title=title)
+
+
+SLOW = 10.0  # seconds of building journeys on the store after which the mirror is suggested
+
+
+def _suggest_the_mirror(engine: str, seconds: float) -> None:
+    """On the store itself, a slow build gets the tip of the engine made for volume."""
+    if engine in ("sqlite", "postgres") and seconds >= SLOW:
+        typer.echo(
+            f"Building the journeys on the store took {seconds:.0f} s. For this many, the analytical mirror is "
+            "about 15x faster: revbridge mirror sync ./mirror, then add --engine duckdb:./mirror (or set "
+            "REVBRIDGE_ANALYTICS=duckdb:./mirror).",
+            err=True,
+        )
 
 
 def _emit_comparison(frame: pd.DataFrame, by: str, fmt: OutputFormat) -> None:
