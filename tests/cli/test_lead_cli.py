@@ -167,5 +167,6 @@ def test_the_help_says_where_rejection_reasons_come_from_and_shows_examples() ->
     assert group.exit_code == reject.exit_code == 0
     for command in ("show", "list", "accept", "reject", "activity", "advance", "lost", "dispute", "resolve"):
         assert command in group.stdout
-    assert "The reasons are the SLA's closed list (`feedback.reasons`)" in words(reject.stdout)
+    # The help is Markdown: `feedback.reasons` shows as code, without its backticks.
+    assert "The reasons are the SLA's closed list (feedback.reasons)" in words(reject.stdout)
     assert "revbridge lead reject 42 --as ana@northwind.example --reason no_budget" in words(reject.stdout)

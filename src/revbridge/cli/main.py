@@ -17,6 +17,7 @@ app = typer.Typer(
     "(default: revbridge.db, a SQLite file in this folder).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 
