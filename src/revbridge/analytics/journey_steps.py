@@ -45,9 +45,9 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     key, code, moment = key[order], code[order], moment[order]
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     lengths = np.diff(np.concatenate([first, [len(key)]]))
-    journey = _lookup(key[first], ends.column("key").to_numpy().astype(np.int64))
+    journey = index_of(ends.column("key").to_numpy().astype(np.int64), key[first])  # every journey has its ends
     reached = _micros(ends.column("reached"))[journey]
-    end = np.where(reached == NEVER, _micros_of(until), reached)
+    end = np.where(reached == NEVER, micros_of(until), reached)
     step_end = np.repeat(end, lengths)
     marks = np.zeros(len(key), dtype=np.int64)
     position = np.arange(len(key))
@@ -87,21 +87,29 @@ def _in_time_order(key: Ints, moment: Ints, code: Ints) -> bool:
     return bool((~same | later).all())
 
 
-def _lookup(wanted: Ints, keys: Ints) -> Ints:
-    """Where each of ``wanted`` sits in ``keys`` (every one is there)."""
-    sorter = np.argsort(keys, kind="stable")
-    found: Ints = sorter[np.searchsorted(keys, wanted, sorter=sorter)]
+def index_of(keys: Ints, wanted: Ints) -> Ints:
+    """Where each of ``wanted`` is in ``keys`` (distinct), -1 where it is not: through a table over the
+    keys' range when they are dense (ids), else by binary search in the sorted keys."""
+    if len(keys) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if high - low <= 4 * len(keys) + 1024:
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[keys - low] = np.arange(len(keys))
+        inside = (wanted >= low) & (wanted <= high)
+        dense: Ints = np.where(inside, table[np.clip(wanted - low, 0, high - low)], -1)
+        return dense
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    spot = np.minimum(np.searchsorted(ordered, wanted), len(keys) - 1)
+    found: Ints = np.where(ordered[spot] == wanted, order[spot], -1)
     return found
 
 
 def _amounts(wanted: Ints, worth: Amounts) -> Floats:
     keys, amounts = worth
-    if len(keys) == 0:
-        return np.zeros(len(wanted))
-    sorter = np.argsort(keys, kind="stable")
-    place = np.minimum(np.searchsorted(keys, wanted, sorter=sorter), len(keys) - 1)
-    found = sorter[place]
-    result: Floats = np.where(keys[found] == wanted, amounts[found], 0.0)
+    place = index_of(keys, wanted)
+    result: Floats = np.where(place >= 0, amounts[np.maximum(place, 0)] if len(amounts) else 0.0, 0.0)
     return result
 
 
@@ -112,6 +120,6 @@ def _micros(column: pa.ChunkedArray) -> Ints:
     return values
 
 
-def _micros_of(moment: datetime) -> int:
+def micros_of(moment: datetime) -> int:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return (aware - EPOCH) // timedelta(microseconds=1)

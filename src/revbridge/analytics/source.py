@@ -74,6 +74,7 @@ class Source:
     backend: Any
     engine: str  # sqlite | postgres | duckdb | spark
     team: str | None = None  # only the leads owned by people of this team, their events and deals
+    sqlite_file: str | None = None  # the store's file, when the engine is the store on SQLite
     _tables: dict[str, ir.Table] = field(default_factory=dict)
     _shared: dict[str, ir.Table] = field(default_factory=dict)
 
@@ -135,7 +136,8 @@ def open_source(spec: EngineSpec, database_url: str, *, team: str | None = None)
         assert spec.path is not None
         backend, name = _spark_backend(_mirror_root(spec.path)), "spark"
     try:
-        source = Source(backend, name, team)
+        sqlite_file = _sqlite_file(database_url) if name == "sqlite" else None
+        source = Source(backend, name, team, sqlite_file)
         if team is not None:
             _check_team(source, team)
         yield source
@@ -167,6 +169,11 @@ def _store_backend(database_url: str) -> tuple[Any, str]:
             "postgres",
         )
     raise EngineError(f"the store engine reads SQLite or PostgreSQL, not {url.get_backend_name()}")
+
+
+def _sqlite_file(database_url: str) -> str | None:
+    database = sa.engine.make_url(database_url).database
+    return database if database and database != ":memory:" else None
 
 
 def _mirror_root(path: Path) -> Path:
