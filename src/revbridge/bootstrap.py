@@ -4,12 +4,15 @@ then one service or metric."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from revbridge.analytics.source import EngineSpec, Source, open_source
 from revbridge.settings import Settings
 from revbridge.store.engine import make_engine
+
+if TYPE_CHECKING:
+    from revbridge.analytics.source import Source
 
 
 def settings() -> Settings:
@@ -36,5 +39,7 @@ def dispose_engines() -> None:
 def source(database: str | None, engine_spec: str | None, team: str | None = None) -> AbstractContextManager[Source]:
     """The store's tables on the analytics engine ``engine_spec`` (``store``, ``duckdb:PATH`` or
     ``spark:PATH``; default REVBRIDGE_ANALYTICS, else ``store``), cut to ``team``'s leads if given."""
+    from revbridge.analytics.source import EngineSpec, open_source  # Ibis and pandas: only when asked for
+
     url = database or settings().database_url
     return open_source(EngineSpec.parse(engine_spec), url, team=team)
