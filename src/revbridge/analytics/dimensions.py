@@ -10,19 +10,12 @@ import ibis
 import ibis.expr.types as ir
 
 from revbridge.analytics.source import Source
+from revbridge.domain.dimensions import DIMENSIONS
 from revbridge.domain.errors import RevBridgeError
 
 NONE = "(none)"
 # Company size bands by employees (of the lead, else of its account): the usual B2B segments.
 SEGMENTS = ((1000, "enterprise"), (200, "mid-market"), (1, "smb"))
-DIMENSIONS = {
-    "channel": "the channel of the lead's campaign, else its lead source",
-    "source": "the lead source the lead came with (HubSpot's Original Source, Salesforce's LeadSource)",
-    "campaign": "the campaign that brought the lead",
-    "segment": "company size: enterprise (1,000+ employees), mid-market (200–999), smb (1–199)",
-    "owner": "the person the lead is routed to",
-    "score_band": "the lead's current combined score in bands of 20 points: 0–20, 20–40, … 80–100, 100+",
-}
 SCORE_BANDS = ((100, "100+"), (80, "80–100"), (60, "60–80"), (40, "40–60"), (20, "20–40"), (0, "0–20"))
 
 

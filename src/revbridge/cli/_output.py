@@ -5,14 +5,17 @@ Exit codes: 0 success, 1 failure, 2 bad input (a wrong SLA file, mapping or impo
 
 from __future__ import annotations
 
+import ast
 import csv
 import functools
+import importlib.util
 import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -133,10 +136,15 @@ def handles_errors(fn: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-def definitions_help(module: Any, examples: str) -> str:
-    """A command's help: the definitions in ``module``'s docstring, each paragraph on one line (the
-    terminal wraps it; markup removed), then ``examples``."""
-    paragraphs = (module.__doc__ or "").strip().replace("**", "").replace("``", "").split("\n\n")
+def definitions_help(module: str, examples: str) -> str:
+    """A command's help: the definitions in the docstring of the module named ``module`` (read from its
+    source, not imported: the analytics modules bring Ibis and pandas, which a command's help needs not
+    wait for), each paragraph on one line (the terminal wraps it; markup removed), then ``examples``."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"no module {module}")
+    docstring = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+    paragraphs = docstring.strip().replace("**", "").replace("``", "").split("\n\n")
     lines: list[str] = []
     for paragraph in paragraphs:
         # A list ("- a\n  more\n- b") keeps an item a paragraph, so that the terminal shows one a line.

@@ -8,17 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from revbridge import bootstrap
-from revbridge.analytics import attribution as models
-from revbridge.analytics.attribution.compare import at_milestones, side_by_side
-from revbridge.analytics.journeys import MILESTONES, PER_OPPORTUNITY
-from revbridge.analytics.journeys import journeys as build_journeys
-from revbridge.analytics.revenue import cac
 from revbridge.cli._moments import moment, optional_moment
 from revbridge.cli._output import (
     DatabaseOption,
@@ -29,9 +23,13 @@ from revbridge.cli._output import (
     handles_errors,
 )
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
-from revbridge.connectors.path_files import read_paths, write_paths
 from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from revbridge.analytics.attribution import Credit
 
 
 class Model(StrEnum):
@@ -132,6 +130,13 @@ def attribution(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import attribution as models  # numpy, scipy, Ibis: only when it runs
+    from revbridge.analytics.attribution.compare import at_milestones, side_by_side
+    from revbridge.analytics.journeys import MILESTONES, PER_OPPORTUNITY
+    from revbridge.analytics.journeys import journeys as build_journeys
+    from revbridge.analytics.revenue import cac
+    from revbridge.connectors.path_files import read_paths, write_paths
+
     if paths is not None and per is not None:
         raise InvalidInput("--per builds the journeys from the store: a --paths file has its journeys already")
     if to == "all" and not compare:
@@ -221,16 +226,20 @@ def _emit_comparison(frame: pd.DataFrame, by: str, fmt: OutputFormat) -> None:
     emit_rows(rows, fmt, columns=columns, title="Attribution: each channel's share by each model")
 
 
-def _every_model(*, order: int, half_life: float) -> dict[str, Callable[[Paths], models.Credit]]:
+def _every_model(*, order: int, half_life: float) -> dict[str, Callable[[Paths], Credit]]:
     """Every model, Markov of ``order`` and time decay of ``half_life`` days."""
+    from revbridge.analytics import attribution as models
+
     everything = dict(models.MODELS)
     everything["markov"] = lambda paths: models.markov(paths, order)
     everything["time_decay"] = lambda paths: models.time_decay(paths, timedelta(days=half_life))
     return everything
 
 
-def _credit(journeys: Paths, model: Model, *, order: int, half_life: float) -> tuple[models.Credit, str]:
+def _credit(journeys: Paths, model: Model, *, order: int, half_life: float) -> tuple[Credit, str]:
     """The model's credit and the title that names it with its parameters."""
+    from revbridge.analytics import attribution as models
+
     if model is Model.markov:
         return models.markov(journeys, order), f"Attribution: markov, order {order}"
     if model is Model.time_decay:
@@ -240,4 +249,4 @@ def _credit(journeys: Paths, model: Model, *, order: int, half_life: float) -> t
 
 
 def register(app: typer.Typer) -> None:
-    app.command(name="attribution", help=definitions_help(models, EXAMPLES))(attribution)
+    app.command(name="attribution", help=definitions_help("revbridge.analytics.attribution", EXAMPLES))(attribution)

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from revbridge.analytics import clv
 from revbridge.cli._output import (
     FormatOption,
     OutputFormat,
@@ -18,7 +17,6 @@ from revbridge.cli._output import (
     err_console,
     handles_errors,
 )
-from revbridge.connectors.transactions import read_purchases
 
 app = typer.Typer(help="Customer lifetime value: BG/NBD and Gamma-Gamma models.", no_args_is_help=True)
 
@@ -37,7 +35,7 @@ EXAMPLES = (
 )
 
 
-@app.command(help=definitions_help(clv, EXAMPLES))
+@app.command(help=definitions_help("revbridge.analytics.clv", EXAMPLES))
 @handles_errors
 def fit(
     transactions: Annotated[
@@ -56,6 +54,9 @@ def fit(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import clv  # PyMC: seconds to import, only for this command
+    from revbridge.connectors.transactions import read_purchases
+
     try:
         end = date.fromisoformat(calibration_end)
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,8 +21,10 @@ from revbridge.cli._output import (
     err_console,
     handles_errors,
 )
-from revbridge.services.demo import DemoSummary, run_demo
 from revbridge.services.schema import init_database
+
+if TYPE_CHECKING:
+    from revbridge.services.demo import DemoSummary
 
 NEXT_STEPS = (
     "revbridge lead list --stage mql   the MQLs waiting for sales' verdict, clocks running",
@@ -88,6 +90,8 @@ def demo(
 
 @handles_errors
 def _demo(leads: int, seed: int, live_days: int, database: str | None, truth: Path | None, fmt: OutputFormat) -> None:
+    from revbridge.services.demo import run_demo  # the simulation: only when a demo is asked for
+
     engine = bootstrap.engine(database)
     init_database(engine)
     with Progress(

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from revbridge import bootstrap
-from revbridge.analytics import goals as goal_metrics
 from revbridge.cli._moments import moment
 from revbridge.cli._output import (
     DatabaseOption,
@@ -24,7 +23,7 @@ from revbridge.services.goals import add_goal, remove_goal
 
 app = typer.Typer(
     help=definitions_help(
-        goal_metrics,
+        "revbridge.analytics.goals",
         "Examples:\n\n    revbridge goals add --name 'Q1 pipeline' --metric opportunities --target 120 "
         "--start 2027-01-01 --end 2027-03-31 --teams marketing,sales\n\n    revbridge goals list",
     ),
@@ -74,6 +73,8 @@ def list_goals(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every goal with its progress so far, the forecast to the period's end and whether it is on track."""
+    from revbridge.analytics import goals as goal_metrics
+
     with bootstrap.source(database, engine, team) as source:
         frame = goal_metrics.goal_progress(source, now=moment(at))
     emit_frame(frame, fmt, "Shared goals")

@@ -11,21 +11,11 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from revbridge import bootstrap
-from revbridge.analytics import compliance as compliance_metrics
-from revbridge.analytics import feedback as feedback_metrics
-from revbridge.analytics import funnel as funnel_metrics
-from revbridge.analytics import revenue as revenue_metrics
-from revbridge.analytics import scorecard as scorecard_metrics
-from revbridge.analytics import signals as signals_metrics
-from revbridge.analytics import velocity as velocity_metrics
-from revbridge.analytics.dimensions import DIMENSIONS
-from revbridge.analytics.source import Source
 from revbridge.cli._moments import moment, optional_moment
 from revbridge.cli._output import (
     DatabaseOption,
@@ -35,7 +25,15 @@ from revbridge.cli._output import (
     emit_rows,
     handles_errors,
 )
+from revbridge.domain.dimensions import DIMENSIONS
 from revbridge.services.contract import contract_at, stage_order
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from revbridge.analytics.source import Source
+# Each command imports the module that computes its numbers when it runs: Ibis and pandas take a second
+# to import, which no other command (nor any --help) should wait for.
 
 EngineOption = Annotated[
     str | None,
@@ -134,6 +132,8 @@ def funnel(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import funnel as funnel_metrics
+
     start, end = _window(since, until)
     stages = stage_order(bootstrap.engine(database), end or datetime.now(UTC))
     if view is FunnelView.cohort:
@@ -173,6 +173,8 @@ def velocity(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import velocity as velocity_metrics
+
     (start, end), now = _window(since, until), moment(at)
     stages = stage_order(bootstrap.engine(database), now)
     if view is VelocityView.stages:
@@ -206,6 +208,8 @@ def compliance(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import compliance as compliance_metrics
+
     (start, end), now = _window(since, until), moment(at)
     if view is ComplianceView.clocks:
         frame = _run(
@@ -236,6 +240,8 @@ def feedback(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import feedback as feedback_metrics
+
     start, end = _window(since, until)
     metric = {
         FeedbackView.acceptance: feedback_metrics.acceptance,
@@ -269,6 +275,8 @@ def kpis(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import revenue as revenue_metrics
+
     start, end = _window(since, until)
     if view is KpiView.revenue:
         frame = _run(database, engine, lambda s: revenue_metrics.revenue_kpis(s, since=start, until=end, by=by), team)
@@ -310,6 +318,8 @@ def scorecard(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import scorecard as scorecard_metrics
+
     now = moment(at)
     commitments = contract_at(bootstrap.engine(database), now).sla.commitments
     frame = _run(database, engine, lambda s: scorecard_metrics.scorecard(s, commitments, now=now), team)
@@ -323,6 +333,8 @@ def signals(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    from revbridge.analytics import signals as signals_metrics
+
     now = moment(at)
     found = _run(database, engine, lambda s: signals_metrics.as_frame(signals_metrics.signals(s, now=now)), team)
     if fmt is OutputFormat.table:
@@ -345,14 +357,14 @@ EXAMPLES = {
     "revbridge kpis --view cac --since 2026-01-01 --until 2027-01-01\n\n    revbridge kpis --view ltv --margin 0.8 "
     "--churn 0.15",
 }
-COMMANDS: dict[str, tuple[Callable[..., None], Any]] = {
-    "funnel": (funnel, funnel_metrics),
-    "velocity": (velocity, velocity_metrics),
-    "compliance": (compliance, compliance_metrics),
-    "feedback": (feedback, feedback_metrics),
-    "kpis": (kpis, revenue_metrics),
-    "scorecard": (scorecard, scorecard_metrics),
-    "signals": (signals, signals_metrics),
+COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
+    "funnel": (funnel, "revbridge.analytics.funnel"),
+    "velocity": (velocity, "revbridge.analytics.velocity"),
+    "compliance": (compliance, "revbridge.analytics.compliance"),
+    "feedback": (feedback, "revbridge.analytics.feedback"),
+    "kpis": (kpis, "revbridge.analytics.revenue"),
+    "scorecard": (scorecard, "revbridge.analytics.scorecard"),
+    "signals": (signals, "revbridge.analytics.signals"),
 }
 
 
