@@ -70,7 +70,7 @@ def emit_summary(data: Mapping[str, Any], fmt: OutputFormat, *, title: str | Non
     elif fmt is OutputFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(list(data))
-        writer.writerow([_cell(v) for v in data.values()])
+        writer.writerow([_datum(v) for v in data.values()])
     else:
         table = Table(title=title, show_header=False, title_justify="left")
         table.add_column(style="bold")
@@ -95,7 +95,7 @@ def emit_rows(
         writer = csv.writer(sys.stdout)
         writer.writerow(cols)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            writer.writerow([_datum(row.get(c)) for c in cols])
     else:
         table = Table(title=title, title_justify="left")
         for c in cols:
@@ -105,7 +105,19 @@ def emit_rows(
         console.print(table)
 
 
+def _datum(value: Any) -> str:
+    """A value for a tool (CSV): every digit of a number (a whole one without ".0"), no separators."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
 def _cell(value: Any) -> str:
+    """A value for people (a table): large numbers with separators and two decimals, others 4 digits."""
     if value is None:
         return ""
     if isinstance(value, float):
