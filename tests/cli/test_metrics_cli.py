@@ -68,6 +68,9 @@ def test_a_wrong_engine_or_slice_says_what_to_use(runner: CliRunner) -> None:
     assert "cannot slice by 'colour'" in result.output
     result = runner.invoke(app, ["funnel", "--engine", "duckdb:/nowhere"])
     assert "make it with `revbridge mirror sync /nowhere`" in result.output
+    result = runner.invoke(app, ["compliance", "--view", "speed", "--by", "kind"])
+    assert result.exit_code == 2
+    assert "use --by team or owner" in result.output
 
 
 def test_each_commands_help_starts_with_the_definition_of_its_numbers() -> None:

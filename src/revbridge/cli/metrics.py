@@ -26,6 +26,7 @@ from revbridge.cli._output import (
     handles_errors,
 )
 from revbridge.domain.dimensions import DIMENSIONS
+from revbridge.domain.errors import InvalidInput
 from revbridge.services.contract import contract_at, stage_order
 
 if TYPE_CHECKING:
@@ -219,9 +220,12 @@ def compliance(
             team,
         )
     elif view is ComplianceView.speed:
-        grouping = None if by == "kind" else by
+        if by == "kind":
+            raise InvalidInput(
+                "speed to lead follows one kind of clock (hand-off to first touch): use --by team or owner"
+            )
         frame = _run(
-            database, engine, lambda s: compliance_metrics.speed_to_lead(s, since=start, until=end, by=grouping), team
+            database, engine, lambda s: compliance_metrics.speed_to_lead(s, since=start, until=end, by=by), team
         )
     else:
         frame = _run(database, engine, lambda s: compliance_metrics.slipping(s, now=now), team)
