@@ -157,3 +157,11 @@ def test_intervals_of_the_value_shares_hold_the_revenue_weighted_estimate(model:
     assert (spread.low <= spread.share + 1e-12).all()
     assert (spread.share <= spread.high + 1e-12).all()
     assert not np.allclose(spread.share, credit.shares)  # the value shares are not the conversion shares
+
+
+def test_the_bootstrap_reports_each_replicate() -> None:
+    from revbridge.analytics.attribution import markov_intervals
+
+    seen: list[tuple[int, int]] = []
+    markov_intervals(JOURNEYS, replicates=5, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]

@@ -4,13 +4,15 @@ from journeys built from the store (per lead or per opportunity)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._moments import moment, optional_moment
@@ -20,6 +22,7 @@ from revbridge.cli._output import (
     OutputFormat,
     definitions_help,
     emit_rows,
+    err_console,
     handles_errors,
 )
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
@@ -192,16 +195,28 @@ def attribution(
     if model.value in models.DATA_DRIVEN and intervals:
         measures = ("conversions", "value") if journeys.value.sum() > 0 else ("conversions",)
         for measure in measures:
-            spread = (
-                models.markov_intervals(journeys, order, measure=measure, replicates=intervals)
-                if model is Model.markov
-                else models.shapley_intervals(journeys, measure=measure, replicates=intervals)
-            )
+            with _bar(f"bootstrap, {measure}") as advance:
+                spread = (
+                    models.markov_intervals(journeys, order, measure=measure, replicates=intervals, progress=advance)
+                    if model is Model.markov
+                    else models.shapley_intervals(journeys, measure=measure, replicates=intervals, progress=advance)
+                )
             prefix = "share" if measure == "conversions" else "value_share"
             for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):
                 row.update({f"{prefix}_low": low, f"{prefix}_high": high})
             columns += [f"{prefix}_low", f"{prefix}_high"]
     emit_rows(rows, fmt, columns=columns, title=title)
+
+
+@contextmanager
+def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (when it is a terminal) for the replicates of a bootstrap."""
+    with Progress(
+        TextColumn(f"[bold]{what}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 SLOW = 10.0  # seconds of building journeys on the store after which the mirror is suggested

@@ -20,6 +20,7 @@ from revbridge.domain.paths import Paths
 
 Floats = np.ndarray
 SharesOf = Callable[[Floats, Floats], Floats]  # (conversions, nulls) per path -> share per channel
+Progress = Callable[[int, int], None]  # replicates done, replicates in all
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,31 @@ class Interval:
 
 
 def bootstrap(
-    paths: Paths, shares_of: SharesOf, *, replicates: int = 200, level: float = 0.95, seed: int = 0
+    paths: Paths,
+    shares_of: SharesOf,
+    *,
+    replicates: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> Interval:
-    """Percentile intervals of ``shares_of`` over ``replicates`` resamples of the journeys."""
+    """Percentile intervals of ``shares_of`` over ``replicates`` resamples of the journeys, drawn one at a
+    time (all at once, a million journeys' counts would take gigabytes); ``progress(done, total)`` after
+    each."""
     counts = np.concatenate([paths.conversions, paths.nulls])
     total = round(float(counts.sum()))
     if total == 0:
         zeros = np.zeros(len(paths.channels))
         return Interval(paths.channels, zeros, zeros, zeros)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(total, counts / counts.sum(), size=replicates).astype(float)
+    chances = counts / counts.sum()
     n = len(paths.conversions)
-    shares = np.array([shares_of(d[:n], d[n:]) for d in draws])
+    shares = np.zeros((replicates, len(paths.channels)))
+    for replicate in range(replicates):
+        drawn = rng.multinomial(total, chances).astype(float)
+        shares[replicate] = shares_of(drawn[:n], drawn[n:])
+        if progress is not None:
+            progress(replicate + 1, replicates)
     tail = (1 - level) / 2
     point = shares_of(paths.conversions, paths.nulls)
     return Interval(paths.channels, point, np.quantile(shares, tail, axis=0), np.quantile(shares, 1 - tail, axis=0))
@@ -73,6 +87,7 @@ def markov_intervals(
     replicates: int = 200,
     level: float = 0.95,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> Interval:
     """Intervals of the Markov shares of ``order``: of the conversions, or of the value (the removal
     effects on the expected value, each replicate's converting journeys worth their path's average)."""
@@ -87,11 +102,17 @@ def markov_intervals(
         effects = removal_effects_of(shape.chain(conversions, nulls, conversions * worth), m)
         return shares_of_effects(effects[:, column])
 
-    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed)
+    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed, progress=progress)
 
 
 def shapley_intervals(
-    paths: Paths, *, measure: str = "conversions", replicates: int = 200, level: float = 0.95, seed: int = 0
+    paths: Paths,
+    *,
+    measure: str = "conversions",
+    replicates: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> Interval:
     """Intervals of the Shapley shares of the conversions or of the value (the coalitions and weights
     computed once)."""
@@ -106,4 +127,4 @@ def shapley_intervals(
         return credited / total if total > 0 else np.zeros(m)
 
     m = len(paths.channels)
-    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed)
+    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed, progress=progress)
