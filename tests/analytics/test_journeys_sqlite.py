@@ -79,3 +79,29 @@ def test_times_in_another_form_are_left_to_the_engine(sqlite_engine: Engine, mon
         paths = journeys(source, until=at("03-10"), lookback=timedelta(days=30))
     assert calls == [None]  # read, found wanting, and built through the engine instead
     assert len(paths.conversions) > 0
+
+
+@pytest.mark.parametrize("team", ["east", "west"])
+def test_the_same_for_a_team(sqlite_engine: Engine, team: str) -> None:
+    from revbridge.store.tables import LeadRow, TeamRow, UserRow
+
+    lead_world(sqlite_engine)
+    tiny.add(
+        sqlite_engine, TeamRow, [{"id": 1, "name": "east", "kind": "sales"}, {"id": 2, "name": "west", "kind": "sales"}]
+    )
+    tiny.add(
+        sqlite_engine,
+        UserRow,
+        [{"id": 1, "email": "ana@nw.com", "name": "Ana", "role": "sales", "team_id": 1},
+         {"id": 2, "email": "bo@nw.com", "name": "Bo", "role": "sales", "team_id": 2}],
+    )  # fmt: skip
+    with sqlite_engine.begin() as conn:
+        for lead, owner in ((1, 1), (2, 2), (3, 2)):
+            conn.execute(sa.update(LeadRow).where(LeadRow.id == lead).values(owner_id=owner))
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    options = {"until": at("03-10"), "lookback": timedelta(days=30)}
+    with open_source(EngineSpec("store"), url, team=team) as source:
+        read = journeys(source, **options)  # type: ignore[arg-type]
+        through_engine = journeys(dataclasses.replace(source, sqlite_file=None), **options)  # type: ignore[arg-type]
+    _same(read, through_engine)
+    assert len(read.conversions) == (1 if team == "east" else 2)

@@ -77,10 +77,10 @@ def journeys(
             f"an opportunity's journey ends when it is created (opportunity) or won (customer), not at "
             f"{milestone!r}: choose one of those, or journeys per lead"
         )
-    if unit == "lead" and source.sqlite_file is not None and source.team is None:
+    if unit == "lead" and source.sqlite_file is not None:
         read = lead_journeys(
             source.sqlite_file, until=until, milestone=milestone, lookback=lookback, since=since, by=by,
-            worth=_won_per_lead(source), no_channel=NO_CHANNEL, no_campaign=NO_CAMPAIGN,
+            worth=_won_per_lead(source), no_channel=NO_CHANNEL, no_campaign=NO_CAMPAIGN, team=source.team,
         )  # fmt: skip
         if read is not None:
             return read

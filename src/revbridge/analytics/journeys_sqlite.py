@@ -40,8 +40,10 @@ def lead_journeys(
     worth: Amounts,
     no_channel: str,
     no_campaign: str,
+    team: str | None = None,
 ) -> Paths | None:
-    """The journeys of ``journeys(unit="lead")`` from the SQLite file ``database``, or None."""
+    """The journeys of ``journeys(unit="lead")`` from the SQLite file ``database``, or None; with
+    ``team``, only those of the leads its people own (as ``Source`` scopes every table)."""
     if by == "campaign":
         step = f"COALESCE(c.name, '{no_campaign}')"
         touches_sql = f"SELECT t.lead_id, t.occurred_at, {step} AS step FROM touchpoints t "
@@ -53,7 +55,7 @@ def lead_journeys(
     queries = [
         (touches_sql, ()),
         (f"SELECT lead_id, to_stage, at FROM stage_transitions WHERE to_stage IN ({marks})", tuple(stages)),
-        ("SELECT id, created_at FROM leads", ()),
+        _leads_of(team),
     ]
     touches, transitions, leads = read_arrow_each(sa.create_engine(f"sqlite:///{database}"), queries)
     try:
@@ -94,6 +96,14 @@ def lead_journeys(
         }
     )
     return paths_of_touches(kept, ends, worth, until)
+
+
+def _leads_of(team: str | None) -> tuple[str, tuple[object, ...]]:
+    """The leads' query: all of them, or those owned by ``team``'s people."""
+    if team is None:
+        return "SELECT id, created_at FROM leads", ()
+    owners = "SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id WHERE t.name = ?"
+    return f"SELECT id, created_at FROM leads WHERE owner_id IN ({owners})", (team,)
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
