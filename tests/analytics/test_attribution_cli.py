@@ -140,3 +140,16 @@ def test_a_slow_build_on_the_store_suggests_the_mirror(sqlite_engine: Engine, mo
     assert "revbridge mirror sync ./mirror" in result.stderr
     monkeypatch.setattr(command, "SLOW", 1e9)
     assert "mirror" not in _run(sqlite_engine, "--model", "linear", "--lookback", "30").stderr
+
+
+def test_few_conversions_are_said_to_make_the_data_driven_shares_uncertain(tmp_path: Path) -> None:
+    file = tmp_path / "paths.csv"
+    file.write_text("path,total_conversions,total_null\na > b,3,1\nb,1,4\n")
+    result = CliRunner().invoke(app, ["attribution", "--paths", str(file), "--model", "shapley"])
+    assert result.exit_code == 0, result.output
+    assert "Only 4 conversions" in result.stderr
+    assert "--intervals 200" in result.stderr
+    quiet = CliRunner().invoke(app, ["attribution", "--paths", str(file), "--model", "shapley", "--intervals", "20"])
+    assert "Only 4 conversions" not in quiet.stderr
+    rule = CliRunner().invoke(app, ["attribution", "--paths", str(file), "--model", "linear"])
+    assert "Only" not in rule.stderr

@@ -185,6 +185,12 @@ def attribution(
         written = write_paths(journeys, save_paths)
         typer.echo(f"Wrote {written:,} paths ({len(journeys.conversions):,} journeys) to {save_paths}", err=True)
     credit, title = _credit(journeys, model, order=order, half_life=half_life)
+    if model.value in models.DATA_DRIVEN and not intervals and journeys.conversions.sum() < FEW:
+        typer.echo(
+            f"Only {journeys.conversions.sum():,.0f} conversions: the {model.value} shares rest on few journeys "
+            "and can swing with each one. Add --intervals 200 to see how far.",
+            err=True,
+        )
     if per is Per.opportunity:
         title += ", per opportunity"
     rows: list[dict[str, Any]] = [dict(row) for row in credit.as_rows()]
@@ -219,6 +225,7 @@ def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+FEW = 100  # conversions below which the data-driven shares are said to be uncertain
 SLOW = 10.0  # seconds of building journeys on the store after which the mirror is suggested
 
 
