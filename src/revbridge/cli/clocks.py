@@ -9,7 +9,6 @@ import typer
 from revbridge import bootstrap
 from revbridge.cli._moments import moment
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
-from revbridge.services.clocks import tick as run_tick
 
 
 @handles_errors
@@ -36,5 +35,7 @@ def tick(
     Counts printed: due (claimed by this tick), breached, escalated, notifications written, failed (left
     for the next tick; the log says why), routed (MQLs nobody could take earlier, handed out now).
     """
+    from revbridge.services.clocks import tick as run_tick  # the lifecycle engine: only when it runs
+
     counts = run_tick(bootstrap.engine(database), now=moment(at), limit=limit)
     emit_summary(counts.as_dict(), fmt, title="SLA clocks")

@@ -21,7 +21,6 @@ from revbridge.cli._output import (
     err_console,
     handles_errors,
 )
-from revbridge.services.schema import init_database
 
 if TYPE_CHECKING:
     from revbridge.services.demo import DemoSummary
@@ -91,6 +90,7 @@ def demo(
 @handles_errors
 def _demo(leads: int, seed: int, live_days: int, database: str | None, truth: Path | None, fmt: OutputFormat) -> None:
     from revbridge.services.demo import run_demo  # the simulation: only when a demo is asked for
+    from revbridge.services.schema import init_database
 
     engine = bootstrap.engine(database)
     init_database(engine)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from revbridge import bootstrap
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, err_console, handles_errors
-from revbridge.services.importing import ImportSummary, run_import
+
+if TYPE_CHECKING:
+    from revbridge.services.importing import ImportSummary
 
 app = typer.Typer(
     help="Import leads, touchpoints, activities, opportunities and spend from real exports.\n\n"
@@ -24,6 +26,8 @@ BatchSize = Annotated[int, typer.Option(help="Rows per transaction.", min=1)]
 
 
 def _run(kind: str, file: Path, mapping: Path | None, database: str | None, batch_size: int, fmt: OutputFormat) -> None:
+    from revbridge.services.importing import run_import  # the readers (Arrow, pandas): only when it runs
+
     engine = bootstrap.engine(database)
     total = file.stat().st_size
     with Progress(

@@ -8,7 +8,6 @@ import typer
 
 from revbridge import __version__, bootstrap
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, handles_errors
-from revbridge.services.schema import init_database
 
 app = typer.Typer(
     name="revbridge",
@@ -34,6 +33,8 @@ def _root(
 @handles_errors
 def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Create the database, or upgrade it to this version's schema. Safe to run again."""
+    from revbridge.services.schema import init_database  # Alembic: only when it runs
+
     revision = init_database(bootstrap.engine(database))
     emit_summary({"database": bootstrap.engine(database).url.render_as_string(), "schema": revision}, fmt)
 

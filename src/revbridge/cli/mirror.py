@@ -10,7 +10,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, err_console, handles_errors
-from revbridge.services.mirror import sync_mirror
 
 app = typer.Typer(help="The analytical mirror: the store as Parquet files, for DuckDB or Spark.", no_args_is_help=True)
 
@@ -37,6 +36,8 @@ def sync(
 
         revbridge score --all --mirror ./mirror
     """
+    from revbridge.services.mirror import sync_mirror  # Arrow datasets: only when it runs
+
     engine = bootstrap.engine(database)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True
