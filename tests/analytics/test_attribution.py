@@ -107,14 +107,14 @@ def test_markov_credit_adds_up_and_is_never_negative(journeys: list, order: int)
 
 
 def test_bootstrap_intervals_hold_the_share_and_narrow_with_more_journeys() -> None:
-    from revbridge.analytics.attribution import markov_intervals
+    from revbridge.analytics.attribution import intervals
 
-    small = markov_intervals(CHAIN, order=1, replicates=300, seed=1)
+    small = intervals(CHAIN, "markov", order=1, replicates=300, seed=1)
     assert small.share.tolist() == pytest.approx([0.25, 0.75])
     assert ((small.low <= small.share) & (small.share <= small.high)).all()
     # The same journeys a hundred times over: the same shares, known far better.
     large = Paths.of([["A", "B"], ["A"], ["B"]], conversions=[100, 0, 100], nulls=[0, 100, 100])
-    wide = markov_intervals(large, order=1, replicates=300, seed=1)
+    wide = intervals(large, "markov", order=1, replicates=300, seed=1)
     assert wide.share.tolist() == pytest.approx([0.25, 0.75])
     assert (wide.high - wide.low < small.high - small.low).all()
     assert (wide.high - wide.low)[0] < 0.1
@@ -145,14 +145,14 @@ def test_large_chains_are_solved_as_exactly_as_small_ones(monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize("model", ["markov", "shapley"])
 def test_intervals_of_the_value_shares_hold_the_revenue_weighted_estimate(model: str) -> None:
-    from revbridge.analytics.attribution import markov_intervals, shapley, shapley_intervals
+    from revbridge.analytics.attribution import intervals, shapley
     from revbridge.domain.simulation.channel_effects import synthetic_journeys
 
     journeys = synthetic_journeys(30_000, seed=4).paths
     if model == "markov":
-        spread, credit = markov_intervals(journeys, measure="value", replicates=40), markov(journeys)
+        spread, credit = intervals(journeys, "markov", measure="value", replicates=40), markov(journeys)
     else:
-        spread, credit = shapley_intervals(journeys, measure="value", replicates=40), shapley(journeys)
+        spread, credit = intervals(journeys, "shapley", measure="value", replicates=40), shapley(journeys)
     assert spread.share == pytest.approx(credit.value / credit.value.sum())
     assert (spread.low <= spread.share + 1e-12).all()
     assert (spread.share <= spread.high + 1e-12).all()
@@ -160,8 +160,8 @@ def test_intervals_of_the_value_shares_hold_the_revenue_weighted_estimate(model:
 
 
 def test_the_bootstrap_reports_each_replicate() -> None:
-    from revbridge.analytics.attribution import markov_intervals
+    from revbridge.analytics.attribution import intervals
 
     seen: list[tuple[int, int]] = []
-    markov_intervals(JOURNEYS, replicates=5, progress=lambda done, total: seen.append((done, total)))
+    intervals(JOURNEYS, "markov", replicates=5, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]

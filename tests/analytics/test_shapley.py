@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revbridge.analytics.attribution import linear, shapley, shapley_intervals
+from revbridge.analytics.attribution import intervals, linear, shapley
 from revbridge.domain.paths import Paths
 from revbridge.domain.simulation.channel_effects import synthetic_journeys
 
@@ -117,8 +117,8 @@ def test_recovers_the_true_channel_effects_of_a_million_journeys() -> None:
 
 
 def test_intervals_hold_the_estimate_and_narrow_with_more_journeys() -> None:
-    small = shapley_intervals(synthetic_journeys(5_000, seed=2).paths, replicates=60)
-    large = shapley_intervals(synthetic_journeys(200_000, seed=2).paths, replicates=60)
+    small = intervals(synthetic_journeys(5_000, seed=2).paths, "shapley", replicates=60)
+    large = intervals(synthetic_journeys(200_000, seed=2).paths, "shapley", replicates=60)
     for spread in (small, large):
         assert (spread.low <= spread.share + 1e-12).all()
         assert (spread.share <= spread.high + 1e-12).all()

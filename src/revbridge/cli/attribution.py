@@ -202,10 +202,8 @@ def attribution(
         measures = ("conversions", "value") if journeys.value.sum() > 0 else ("conversions",)
         for measure in measures:
             with _bar(f"bootstrap, {measure}") as advance:
-                spread = (
-                    models.markov_intervals(journeys, order, measure=measure, replicates=intervals, progress=advance)
-                    if model is Model.markov
-                    else models.shapley_intervals(journeys, measure=measure, replicates=intervals, progress=advance)
+                spread = models.intervals(
+                    journeys, model.value, order=order, measure=measure, replicates=intervals, progress=advance
                 )
             prefix = "share" if measure == "conversions" else "value_share"
             for row, low, high in zip(rows, spread.low.tolist(), spread.high.tolist(), strict=True):

@@ -53,7 +53,7 @@ from revbridge.analytics.attribution.heuristics import (
     u_shaped,
     w_shaped,
 )
-from revbridge.analytics.attribution.intervals import Interval, bootstrap, markov_intervals, shapley_intervals
+from revbridge.analytics.attribution.intervals import Interval, bootstrap, intervals
 from revbridge.analytics.attribution.markov_chain import chain, layout, markov, removal_effects
 from revbridge.analytics.attribution.shapley_game import ShapleyGame, shapley
 from revbridge.domain.paths import Paths
@@ -84,15 +84,14 @@ __all__ = [
     "chain",
     "first_touch",
     "full_path",
+    "intervals",
     "last_non_direct",
     "last_touch",
     "layout",
     "linear",
     "markov",
-    "markov_intervals",
     "removal_effects",
     "shapley",
-    "shapley_intervals",
     "time_decay",
     "u_shaped",
     "w_shaped",

@@ -79,52 +79,41 @@ def _worth_per_conversion(paths: Paths) -> Floats:
     return worth
 
 
-def markov_intervals(
+def intervals(
     paths: Paths,
-    order: int = 1,
+    model: str = "markov",
     *,
+    order: int = 1,
     measure: str = "conversions",
     replicates: int = 200,
     level: float = 0.95,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Interval:
-    """Intervals of the Markov shares of ``order``: of the conversions, or of the value (the removal
-    effects on the expected value, each replicate's converting journeys worth their path's average)."""
+    """Intervals of the shares of a data-driven ``model``, ``markov`` (of ``order``) or ``shapley``: of the
+    conversions, or of the value (each replicate's converting journeys worth their path's average;
+    Markov's value by the removal effects on the expected value). What does not change between
+    replicates is computed once: the chain's layout, or the Shapley coalitions and weights."""
     if measure not in MEASURES:
         raise InvalidInput(f"intervals of conversions or value, not {measure!r}")
-    shape = layout(paths, order)
-    m = len(paths.channels)
+    if model not in ("markov", "shapley"):
+        raise InvalidInput(f"intervals are for the data-driven models, markov and shapley, not {model!r}")
     column = MEASURES.index(measure)
     worth = _worth_per_conversion(paths)
-
-    def shares_of(conversions: Floats, nulls: Floats) -> Floats:
-        effects = removal_effects_of(shape.chain(conversions, nulls, conversions * worth), m)
-        return shares_of_effects(effects[:, column])
-
-    return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed, progress=progress)
-
-
-def shapley_intervals(
-    paths: Paths,
-    *,
-    measure: str = "conversions",
-    replicates: int = 200,
-    level: float = 0.95,
-    seed: int = 0,
-    progress: Progress | None = None,
-) -> Interval:
-    """Intervals of the Shapley shares of the conversions or of the value (the coalitions and weights
-    computed once)."""
-    if measure not in MEASURES:
-        raise InvalidInput(f"intervals of conversions or value, not {measure!r}")
-    game = ShapleyGame.of(paths, seed=seed)
-    worth = _worth_per_conversion(paths)
-
-    def shares_of(conversions: Floats, nulls: Floats) -> Floats:
-        credited = game.credit(conversions, nulls, conversions * worth)[MEASURES.index(measure)]
-        total = credited.sum()
-        return credited / total if total > 0 else np.zeros(m)
-
     m = len(paths.channels)
+    shares_of: SharesOf
+    if model == "markov":
+        shape = layout(paths, order)
+
+        def shares_of(conversions: Floats, nulls: Floats) -> Floats:
+            effects = removal_effects_of(shape.chain(conversions, nulls, conversions * worth), m)
+            return shares_of_effects(effects[:, column])
+    else:
+        game = ShapleyGame.of(paths, seed=seed)
+
+        def shares_of(conversions: Floats, nulls: Floats) -> Floats:
+            credited = game.credit(conversions, nulls, conversions * worth)[column]
+            total = credited.sum()
+            return credited / total if total > 0 else np.zeros(m)
+
     return bootstrap(paths, shares_of, replicates=replicates, level=level, seed=seed, progress=progress)
