@@ -34,7 +34,7 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
         empty, none = np.zeros(0), np.zeros(0, dtype=np.int64)
         return Paths((), none, np.zeros(1, dtype=np.int64), empty, empty, empty, empty, none)
     key = touches.column("key").to_numpy().astype(np.int64)
-    moment = _micros(touches.column("at"))
+    moment = micros(touches.column("at"))
     encoded = pc.dictionary_encode(pc.cast(touches.column("step"), pa.string())).combine_chunks()
     names = encoded.dictionary.to_pylist()
     order_of = np.argsort(names)
@@ -46,13 +46,13 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     lengths = np.diff(np.concatenate([first, [len(key)]]))
     journey = index_of(ends.column("key").to_numpy().astype(np.int64), key[first])  # every journey has its ends
-    reached = _micros(ends.column("reached"))[journey]
+    reached = micros(ends.column("reached"))[journey]
     end = np.where(reached == NEVER, micros_of(until), reached)
     step_end = np.repeat(end, lengths)
     marks = np.zeros(len(key), dtype=np.int64)
     position = np.arange(len(key))
     for column, bit in EVENTS:
-        event = np.repeat(_micros(ends.column(column))[journey], lengths)
+        event = np.repeat(micros(ends.column(column))[journey], lengths)
         # Only what happened by the journey's end; the touches at or before it are the first of each journey.
         candidate = np.where((moment <= event) & (event <= step_end), position, -1)
         last = np.maximum.reduceat(candidate, first)
@@ -113,7 +113,7 @@ def _amounts(wanted: Ints, worth: Amounts) -> Floats:
     return result
 
 
-def _micros(column: pa.ChunkedArray) -> Ints:
+def micros(column: pa.ChunkedArray) -> Ints:
     """Microseconds since the epoch (UTC: engines return naive UTC or aware times); ``NEVER`` for none."""
     micros = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
     values: Ints = pc.fill_null(micros, NEVER).to_numpy().astype(np.int64)

@@ -18,14 +18,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from revbridge.analytics.journey_steps import Amounts, index_of, micros_of, paths_of_touches
+from revbridge.analytics.journey_steps import NEVER, Amounts, index_of, micros, micros_of, paths_of_touches
 from revbridge.domain.paths import Paths
 from revbridge.store.arrow_reads import read_arrow_each
 
-NEVER = np.iinfo(np.int64).max
 SECOND = 1_000_000
 
 
@@ -107,15 +105,13 @@ def _leads_of(team: str | None) -> tuple[str, tuple[object, ...]]:
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
-    """Stored times (text, or numbers of an empty column) as microseconds since the epoch; ``NEVER`` for
-    none. Raises ``ArrowInvalid`` for text not in the form SQLAlchemy writes."""
+    """Stored times (text) as ``journey_steps.micros`` gives them; raises ``ArrowInvalid`` for times that
+    are not text in the form SQLAlchemy writes (an empty column has no type to judge: none)."""
     if pa.types.is_null(column.type) or len(column) == 0:
         return np.full(len(column), NEVER, dtype=np.int64)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         raise pa.ArrowInvalid(f"times stored as {column.type}, not text")
-    parsed = pc.cast(column, pa.timestamp("us"))
-    values: np.ndarray = pc.fill_null(pc.cast(parsed, pa.int64()), NEVER).to_numpy().astype(np.int64)
-    return values
+    return micros(column)
 
 
 def _first(lead_ids: np.ndarray, who: np.ndarray, at: np.ndarray) -> np.ndarray:
