@@ -1,7 +1,8 @@
 """Reading whole columns out of the store as Arrow tables, through ADBC: the fast path for batch work.
 
 A million rows come back in about 0.3 s on SQLite (the ``sqlite3`` cursor takes about 4x as long,
-../shared/ENGINES.md). Used by batch rescoring and the analytical mirror's sync.
+../shared/ENGINES.md). Used by batch rescoring, the analytical mirror's sync and the journeys read
+straight from SQLite (``read_arrow_at_once``: a part per core, read at the same time).
 
 On SQLite the read runs in a child process. The ADBC driver links its own copy of SQLite, and two copies
 of SQLite in one process must never open the same file: POSIX locks belong to the process, so when the
@@ -10,7 +11,8 @@ itself for the last user, checkpointed and deleted the write-ahead log under the
 writes went to a log no other process could see (found by tests/store/test_arrow_reads.py; the SQLite
 documentation warns of exactly this under "multiple copies of SQLite linked into the same
 application"). In a child process the two copies meet only through the file locks, as two processes
-always do. The table comes back as an Arrow stream over a pipe.
+always do. The table comes back as an Arrow stream over a pipe. The child uses the driver manager
+itself, not its DB-API module, which imports pandas and Polars (0.6 s a child).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -26,23 +29,33 @@ from sqlalchemy.engine import Engine
 
 _CHILD = """
 import json, sys
-import adbc_driver_sqlite.dbapi as adbc
+import adbc_driver_manager as adbc
+import adbc_driver_sqlite
 import pyarrow as pa
 database, batch_rows, queries = json.loads(sys.stdin.readline())
-conn = adbc.connect(database)
+db = adbc_driver_sqlite.connect(database)
+conn = adbc.AdbcConnection(db)
+conn.set_autocommit(False)  # the queries read one snapshot
 try:
     for sql, parameters in queries:
-        cursor = conn.cursor()
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cursor.execute(sql, tuple(parameters) or None)
-        reader = cursor.fetch_record_batch()
+        statement = adbc.AdbcStatement(conn)
+        statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        statement.set_sql_query(sql)
+        if parameters:
+            row = pa.record_batch([pa.array([p]) for p in parameters], names=[str(i) for i in range(len(parameters))])
+            schema, array = row.__arrow_c_array__()
+            statement.bind(array, schema)
+        stream, _ = statement.execute_query()
+        reader = pa.RecordBatchReader._import_from_c(stream.address)
         with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
             for batch in reader:
                 out.write_batch(batch)
-        cursor.close()
+        statement.close()
         sys.stdout.buffer.flush()
 finally:
+    conn.rollback()
     conn.close()
+    db.close()
 """
 
 Query = tuple[str, tuple[Any, ...]]
@@ -84,6 +97,14 @@ def read_arrow_each(engine: Engine, queries: Sequence[Query], *, batch_rows: int
             yield table
     finally:
         conn.close()
+
+
+def read_arrow_at_once(engine: Engine, groups: Sequence[Sequence[Query]]) -> list[list[pa.Table]]:
+    """The result of each query of each group, the groups read at the same time, each over its own
+    connection (on SQLite, its own child process): for a read too big for one core, cut into a group
+    per core. A group's queries share a snapshot, as in ``read_arrow_each``; two groups do not."""
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        return list(pool.map(lambda group: list(read_arrow_each(engine, group)), groups))
 
 
 def _read_sqlite(database: str, queries: Sequence[Query], batch_rows: int) -> Iterator[pa.Table]:
