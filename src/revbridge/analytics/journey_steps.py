@@ -50,13 +50,13 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     end = np.where(reached == NEVER, micros_of(until), reached)
     step_end = np.repeat(end, lengths)
     marks = np.zeros(len(key), dtype=np.int64)
-    position = np.arange(len(key))
     for column, bit in EVENTS:
-        event = np.repeat(micros(ends.column(column))[journey], lengths)
-        # Only what happened by the journey's end; the touches at or before it are the first of each journey.
-        candidate = np.where((moment <= event) & (event <= step_end), position, -1)
-        last = np.maximum.reduceat(candidate, first)
-        marks[last[last >= 0]] |= bit
+        event = micros(ends.column(column))[journey]
+        # The touches at or before the event are the first of their journey: the last of them is marked,
+        # if the event happened by the journey's end.
+        before = np.add.reduceat(moment <= np.repeat(event, lengths), first, dtype=np.int64)
+        hit = (before > 0) & (event <= end)
+        marks[(first + before - 1)[hit]] |= bit
     won = (reached != NEVER).astype(float)
     amounts = _amounts(key[first], worth) * won
     starts = np.concatenate([first, [len(key)]]).astype(np.int64)
@@ -75,16 +75,19 @@ def time_order(key: Ints, moment: Ints, code: Ints) -> Ints:
     if coarse < bits[1]:
         packed = (journey << (bits[1] - coarse + bits[2])) | ((time >> coarse) << bits[2]) | code
         order: Ints = np.argsort(packed)
-        if _in_time_order(key[order], moment[order], code[order]):
+        if coarse == 0 or _ties_in_order(packed[order] >> bits[2], order, moment, code):
             return order
     lexical: Ints = np.lexsort((code, moment, key))
     return lexical
 
 
-def _in_time_order(key: Ints, moment: Ints, code: Ints) -> bool:
-    same = key[1:] == key[:-1]
-    later = (moment[1:] > moment[:-1]) | ((moment[1:] == moment[:-1]) & (code[1:] >= code[:-1]))
-    return bool((~same | later).all())
+def _ties_in_order(coarse: Ints, order: Ints, moment: Ints, code: Ints) -> bool:
+    """Whether rows next to each other in ``order`` that share a journey and a coarse time (``coarse``,
+    in that order) are in order of time and code at full precision: the rest are, as the coarse time of
+    one journey's rows only grows with the time."""
+    tie = np.flatnonzero(coarse[1:] == coarse[:-1])
+    a, b = order[tie], order[tie + 1]
+    return bool(((moment[b] > moment[a]) | ((moment[b] == moment[a]) & (code[b] >= code[a]))).all())
 
 
 def index_of(keys: Ints, wanted: Ints) -> Ints:

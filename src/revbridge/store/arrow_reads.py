@@ -11,15 +11,18 @@ itself for the last user, checkpointed and deleted the write-ahead log under the
 writes went to a log no other process could see (found by tests/store/test_arrow_reads.py; the SQLite
 documentation warns of exactly this under "multiple copies of SQLite linked into the same
 application"). In a child process the two copies meet only through the file locks, as two processes
-always do. The table comes back as an Arrow stream over a pipe. The child uses the driver manager
+always do. Each table comes back as an Arrow stream in a temporary file (a pipe took 3-4x as long:
+the two processes took turns over its 64 KiB). The child uses the driver manager
 itself, not its DB-API module, which imports pandas and Polars (0.6 s a child).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,12 +35,12 @@ import json, sys
 import adbc_driver_manager as adbc
 import adbc_driver_sqlite
 import pyarrow as pa
-database, batch_rows, queries = json.loads(sys.stdin.readline())
+database, batch_rows, queries, folder = json.loads(sys.stdin.readline())
 db = adbc_driver_sqlite.connect(database)
 conn = adbc.AdbcConnection(db)
 conn.set_autocommit(False)  # the queries read one snapshot
 try:
-    for sql, parameters in queries:
+    for number, (sql, parameters) in enumerate(queries):
         statement = adbc.AdbcStatement(conn)
         statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
         statement.set_sql_query(sql)
@@ -47,11 +50,12 @@ try:
             statement.bind(array, schema)
         stream, _ = statement.execute_query()
         reader = pa.RecordBatchReader._import_from_c(stream.address)
-        with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
+        path = f"{folder}/{number}.arrows"
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, reader.schema) as out:
             for batch in reader:
                 out.write_batch(batch)
         statement.close()
-        sys.stdout.buffer.flush()
+        print(path, flush=True)
 finally:
     conn.rollback()
     conn.close()
@@ -110,25 +114,30 @@ def read_arrow_at_once(engine: Engine, groups: Sequence[Sequence[Query]]) -> lis
 def _read_sqlite(database: str, queries: Sequence[Query], batch_rows: int) -> Iterator[pa.Table]:
     if database == ":memory:":
         raise ValueError("an in-memory SQLite database cannot be read from another process")
-    with subprocess.Popen(
-        [sys.executable, "-c", _CHILD],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    ) as child:
+    with (
+        tempfile.TemporaryDirectory(prefix="revbridge-read-") as folder,
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as child,
+    ):
         assert child.stdin is not None
         assert child.stdout is not None
         assert child.stderr is not None
-        request = [database, batch_rows, [[sql, list(p)] for sql, p in queries]]
+        request = [database, batch_rows, [[sql, list(p)] for sql, p in queries], folder]
         child.stdin.write((json.dumps(request) + "\n").encode())
         child.stdin.close()
         for _ in queries:
-            try:
-                table = pa.ipc.open_stream(child.stdout).read_all()
-            except (pa.ArrowInvalid, OSError):
+            path = child.stdout.readline().decode().strip()
+            if not path:
                 error = child.stderr.read().decode(errors="replace")
                 child.wait()
-                raise ArrowReadFailed(f"reading {database} failed: {error.strip()[-2000:]}") from None
+                raise ArrowReadFailed(f"reading {database} failed: {error.strip()[-2000:]}")
+            with pa.OSFile(path) as source:
+                table = pa.ipc.open_stream(source).read_all()
+            os.unlink(path)  # the table is in memory: the file's room is given back at once
             yield table
         error = child.stderr.read().decode(errors="replace")
         if child.wait() != 0:
