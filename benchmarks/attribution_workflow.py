@@ -221,7 +221,10 @@ def prepare(folder: Path, leads: int) -> tuple[Path, dict[str, Any]]:
     marker = folder / f"attribution-{leads}-v{generated.FORMAT_VERSION}.json"
     expected = folder / f"expected-{leads}.parquet"
     if marker.exists() and expected.exists() and database.exists():
-        say(f"reusing the store in {folder}")
+        say(f"reusing the store in {folder} (migrated to the current schema)")
+        engine = make_engine(f"sqlite:///{database}")
+        migrate.upgrade(engine)  # a kept store gets the indexes added since it was built
+        engine.dispose()
         return database, json.loads(marker.read_text())
     for old in folder.glob("attribution-*.json"):
         old.unlink()

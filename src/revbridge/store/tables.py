@@ -264,7 +264,11 @@ class SlaVersionRow(Base):
 
 class StageTransitionRow(Base):
     __tablename__ = "stage_transitions"
-    __table_args__ = (sa.Index("ix_stage_transitions_lead_at", "lead_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_stage_transitions_lead_at", "lead_id", "at"),
+        # Who entered a stage when, read without the table (the funnel, journeys' milestones).
+        sa.Index("ix_stage_transitions_to_stage_at", "to_stage", "at", "lead_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
     from_stage: Mapped[str | None] = mapped_column(sa.String(50))
