@@ -35,12 +35,18 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
         return Paths((), none, np.zeros(1, dtype=np.int64), empty, empty, empty, empty, none)
     key = touches.column("key").to_numpy().astype(np.int64)
     moment = micros(touches.column("at"))
-    encoded = pc.dictionary_encode(pc.cast(touches.column("step"), pa.string())).combine_chunks()
-    names = encoded.dictionary.to_pylist()
-    order_of = np.argsort(names)
-    rank = np.empty_like(order_of)
-    rank[order_of] = np.arange(len(order_of))
-    code = rank[encoded.indices.to_numpy()].astype(np.int64)
+    step = touches.column("step")
+    if not pa.types.is_dictionary(step.type):
+        step = pc.dictionary_encode(pc.cast(step, pa.string()))
+    encoded = step.combine_chunks()  # one dictionary for all the chunks
+    # A step is coded by its name's rank among the names used (an encoded column may know more).
+    dictionary, indices = encoded.dictionary.to_pylist(), encoded.indices.to_numpy()
+    used = np.flatnonzero(np.bincount(indices, minlength=len(dictionary)))
+    names = sorted(dictionary[i] for i in used)
+    rank = np.zeros(len(dictionary), dtype=np.int64)
+    place = {name: number for number, name in enumerate(names)}
+    rank[used] = [place[dictionary[i]] for i in used]
+    code = rank[indices]
     order = time_order(key, moment, code)
     key, code, moment = key[order], code[order], moment[order]
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
@@ -61,7 +67,7 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     amounts = _amounts(key[first], worth) * won
     starts = np.concatenate([first, [len(key)]]).astype(np.int64)
     ages = (step_end - moment) / 1e6
-    return Paths(tuple(sorted(names)), code, starts, won, amounts, 1.0 - won, ages, marks)
+    return Paths(tuple(names), code, starts, won, amounts, 1.0 - won, ages, marks)
 
 
 def time_order(key: Ints, moment: Ints, code: Ints) -> Ints:

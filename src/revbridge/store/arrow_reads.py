@@ -23,7 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -103,12 +103,20 @@ def read_arrow_each(engine: Engine, queries: Sequence[Query], *, batch_rows: int
         conn.close()
 
 
-def read_arrow_at_once(engine: Engine, groups: Sequence[Sequence[Query]]) -> list[list[pa.Table]]:
+def read_arrow_at_once(
+    engine: Engine, groups: Sequence[Sequence[Query]], each: Callable[[pa.Table], pa.Table] | None = None
+) -> list[list[pa.Table]]:
     """The result of each query of each group, the groups read at the same time, each over its own
     connection (on SQLite, its own child process): for a read too big for one core, cut into a group
-    per core. A group's queries share a snapshot, as in ``read_arrow_each``; two groups do not."""
+    per core. A group's queries share a snapshot, as in ``read_arrow_each``; two groups do not. With
+    ``each``, every table is passed through it as it arrives, while the rest of its group is read."""
+
+    def read(group: Sequence[Query]) -> list[pa.Table]:
+        tables = read_arrow_each(engine, group)
+        return [table if each is None else each(table) for table in tables]
+
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-        return list(pool.map(lambda group: list(read_arrow_each(engine, group)), groups))
+        return list(pool.map(read, groups))
 
 
 def _read_sqlite(database: str, queries: Sequence[Query], batch_rows: int) -> Iterator[pa.Table]:
