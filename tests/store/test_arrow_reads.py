@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.store.arrow_reads import ArrowReadFailed, read_arrow, read_arrow_at_once
+from revbridge.store.arrow_reads import ArrowReadFailed, read_arrow
 from revbridge.store.engine import make_engine, writing
 
 
@@ -68,16 +68,3 @@ def test_a_column_empty_for_its_first_thousand_rows_is_still_read_as_text(engine
     table = read_arrow(engine, "SELECT industry FROM leads ORDER BY id")
     assert table.column("industry").to_pylist()[-1] == "software"
     assert table.column("industry").null_count == 1500
-
-
-def test_groups_read_at_once_come_back_in_order(engine: Engine) -> None:
-    for name in ("a", "b", "c"):
-        _add_team(engine, name)
-    mark = "?" if engine.dialect.name == "sqlite" else "$1"
-    groups = [
-        [(f"SELECT name FROM teams WHERE name = {mark}", (name,)), ("SELECT count(*) AS n FROM teams", ())]
-        for name in ("c", "a", "b")
-    ]
-    read = read_arrow_at_once(engine, groups)
-    assert [group[0].column("name").to_pylist() for group in read] == [["c"], ["a"], ["b"]]
-    assert {group[1].column("n")[0].as_py() for group in read} == {3}

@@ -33,7 +33,7 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     if touches.num_rows == 0:
         empty, none = np.zeros(0), np.zeros(0, dtype=np.int64)
         return Paths((), none, np.zeros(1, dtype=np.int64), empty, empty, empty, empty, none)
-    key = touches.column("key").to_numpy().astype(np.int64)
+    key = touches.column("key").to_numpy().astype(np.int64, copy=False)
     moment = micros(touches.column("at"))
     step = touches.column("step")
     if not pa.types.is_dictionary(step.type):
@@ -60,7 +60,8 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
         event = micros(ends.column(column))[journey]
         # The touches at or before the event are the first of their journey: the last of them is marked,
         # if the event happened by the journey's end.
-        before = np.add.reduceat(moment <= np.repeat(event, lengths), first, dtype=np.int64)
+        upto = np.concatenate([[0], np.cumsum(moment <= np.repeat(event, lengths))])
+        before = upto[first + lengths] - upto[first]
         hit = (before > 0) & (event <= end)
         marks[(first + before - 1)[hit]] |= bit
     won = (reached != NEVER).astype(float)

@@ -14,8 +14,11 @@ is left to the engine: ``lead_journeys`` returns None.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -23,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from revbridge.analytics.journey_steps import NEVER, Amounts, index_of, micros, micros_of, paths_of_touches
+from revbridge.analytics.journey_steps import NEVER, Amounts, Ints, index_of, micros, micros_of, paths_of_touches
 from revbridge.domain.paths import Paths
-from revbridge.store.arrow_reads import Query, read_arrow_at_once
+from revbridge.store.arrow_reads import Query, read_arrow, read_arrow_each
 
 SECOND = 1_000_000
 _TIMES = ("occurred_at", "at", "created_at")
@@ -53,72 +56,123 @@ def lead_journeys(
         touches_sql += "LEFT JOIN campaigns c ON c.id = t.campaign_id"
     else:
         touches_sql = f"SELECT t.lead_id, t.occurred_at, COALESCE(t.channel, '{no_channel}') AS step FROM touchpoints t"
-    engine = sa.create_engine(f"sqlite:///{database}")
     stages = sorted({milestone, "opportunity", "customer"})
     marks = ", ".join("?" for _ in stages)
-    # A group of reads per core: a part of the touchpoints each, the other reads shared among them. The
-    # rowids are written into the text: bound, they made the driver's read a quarter slower.
-    groups: list[list[Query]] = [
-        [(f"{touches_sql} WHERE t.rowid > {low:d} AND t.rowid <= {high:d}", ())] for low, high in _cuts(engine)
+    lead_reads: list[Query] = [
+        (f"SELECT lead_id, to_stage, at FROM stage_transitions WHERE to_stage IN ({marks})", tuple(stages)),
+        _leads_of(team),
     ]
-    groups[0].append(
-        (f"SELECT lead_id, to_stage, at FROM stage_transitions WHERE to_stage IN ({marks})", tuple(stages))
-    )
-    groups[-1].append(_leads_of(team))
+    engine = sa.create_engine(f"sqlite:///{database}")
+    # The rowids are written into the text: bound, they made the driver's read a quarter slower.
+    parts: list[Query] = [
+        (f"{touches_sql} WHERE t.rowid > {low:d} AND t.rowid <= {high:d}", ()) for low, high in _cuts(engine)
+    ]
+    known: Future[_Leads] = Future()
+
+    def first_group() -> pa.Table:
+        """The leads, then the first part of the touches, over one connection."""
+        with contextlib.closing(read_arrow_each(engine, [*lead_reads, parts[0]])) as tables:
+            try:
+                transitions, leads = _prepared(next(tables)), _prepared(next(tables))
+                known.set_result(_Leads.of(transitions, leads, stages, milestone, until, since))
+            except BaseException as error:
+                known.set_exception(error)
+                raise
+            return known.result().window(_prepared(next(tables)), lookback)
+
+    def other_group(part: Query) -> pa.Table:
+        touches = _prepared(read_arrow(engine, *part))
+        return known.result().window(touches, lookback)
+
     try:
-        read = read_arrow_at_once(engine, groups, _prepared)
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            reads = [pool.submit(first_group), *(pool.submit(other_group, part) for part in parts[1:])]
+            windows = [read.result() for read in reads]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None  # times stored in another form: the engine reads them
     finally:
         engine.dispose()
-    transitions, leads = read[0][1], read[-1][-1]
-    touches = pa.concat_tables([group[0] for group in read], promote_options="permissive")
-    moment = touches.column("occurred_at").to_numpy()
-    at = transitions.column("at").to_numpy()
-    created = leads.column("created_at").to_numpy()
-    lead_ids = leads.column("id").to_numpy().astype(np.int64)
-    stage = transitions.column("to_stage").to_numpy(zero_copy_only=False)
-    mover = transitions.column("lead_id").to_numpy().astype(np.int64)
-    before = at < micros_of(until)
-    firsts = {name: _first(lead_ids, mover[before & (stage == name)], at[before & (stage == name)]) for name in stages}
-    reached = firsts[milestone]
-    keep = np.ones(len(lead_ids), dtype=bool) if since is None else (reached == NEVER) | (reached >= micros_of(since))
-    # Each touch's lead, its journey's end, and the window before it.
-    toucher = touches.column("lead_id").to_numpy().astype(np.int64)
-    place = index_of(lead_ids, toucher)
-    known = place >= 0
-    place = np.where(known, place, 0)
-    end = np.where(reached == NEVER, micros_of(until), reached)[place]
-    lower = np.floor_divide(end, SECOND) - int(lookback.total_seconds())
-    inside = known & keep[place] & (moment <= end) & (np.floor_divide(moment, SECOND) > lower)
-    kept = pa.table(
-        {
-            "key": pa.array(toucher[inside]),
-            "at": pa.array(moment[inside]).cast(pa.timestamp("us")),
-            "step": touches.column("step").filter(pa.array(inside)),
-        }
-    )
-    ends = pa.table(
-        {
-            "key": lead_ids,
-            "reached": _moments(reached),
-            "created": _moments(created),
-            "opened": _moments(firsts["opportunity"]),
-            "won_at": _moments(firsts["customer"]),
-        }
-    )
-    return paths_of_touches(kept, ends, worth, until)
+    kept = pa.concat_tables(windows, promote_options="permissive")
+    return paths_of_touches(kept, known.result().ends(), worth, until)
+
+
+@dataclass(frozen=True)
+class _Leads:
+    """Per lead: its id, when its journey ends (its milestone, else ``until``), whether it is kept
+    (``since``), and the first moment it entered each stage that matters."""
+
+    ids: Ints
+    end: Ints
+    kept: np.ndarray
+    created: Ints
+    firsts: dict[str, Ints]
+    milestone: str
+
+    @classmethod
+    def of(
+        cls,
+        transitions: pa.Table,
+        leads: pa.Table,
+        stages: list[str],
+        milestone: str,
+        until: datetime,
+        since: datetime | None,
+    ) -> _Leads:
+        ids = leads.column("id").to_numpy().astype(np.int64)
+        at = transitions.column("at").to_numpy()
+        stage = transitions.column("to_stage").to_numpy(zero_copy_only=False)
+        mover = transitions.column("lead_id").to_numpy().astype(np.int64)
+        before = at < micros_of(until)
+        firsts = {name: _first(ids, mover[before & (stage == name)], at[before & (stage == name)]) for name in stages}
+        reached = firsts[milestone]
+        kept = np.ones(len(ids), dtype=bool) if since is None else (reached == NEVER) | (reached >= micros_of(since))
+        end = np.where(reached == NEVER, micros_of(until), reached)
+        return cls(ids, end, kept, leads.column("created_at").to_numpy(), firsts, milestone)
+
+    def window(self, touches: pa.Table, lookback: timedelta) -> pa.Table:
+        """The touches of kept leads inside their journey's window: in the ``lookback`` before its end
+        (compared in whole seconds, as the engine does), as ``paths_of_touches`` takes them."""
+        toucher = touches.column("lead_id").to_numpy().astype(np.int64)
+        moment = touches.column("occurred_at").to_numpy()
+        place = index_of(self.ids, toucher)
+        known = place >= 0
+        place = np.where(known, place, 0)
+        end = self.end[place]
+        lower = np.floor_divide(end, SECOND) - int(lookback.total_seconds())
+        inside = known & self.kept[place] & (moment <= end) & (np.floor_divide(moment, SECOND) > lower)
+        return pa.table(
+            {
+                "key": pa.array(toucher[inside]),
+                "at": pa.array(moment[inside]).cast(pa.timestamp("us")),
+                "step": touches.column("step").filter(pa.array(inside)),
+            }
+        )
+
+    def ends(self) -> pa.Table:
+        return pa.table(
+            {
+                "key": self.ids,
+                "reached": _moments(self.firsts[self.milestone]),
+                "created": _moments(self.created),
+                "opened": _moments(self.firsts["opportunity"]),
+                "won_at": _moments(self.firsts["customer"]),
+            }
+        )
 
 
 def _cuts(engine: sa.Engine) -> list[tuple[int, int]]:
-    """The touchpoints' rowids cut into a range ``(low, high]`` per core, of about as many rows each."""
+    """The touchpoints' rowids cut into a range ``(low, high]`` per core. The first range is read after
+    the leads, so it is cut shorter: each reads about as many values (the transitions read are few)."""
     parts = os.cpu_count() or 1
     with engine.connect() as conn:
-        low, high = conn.execute(sa.text(f"SELECT ({_ROWID % 'min'}), ({_ROWID % 'max'})")).one()
+        row = conn.execute(sa.text(f"SELECT ({_ROWID % 'min'}), ({_ROWID % 'max'}), (SELECT max(id) FROM leads)"))
+        low, high, leads = row.one()
     if low is None:
         return [(0, 0)]
-    bounds = [low - 1 + round((high - low + 1) * i / parts) for i in range(parts + 1)]
-    return list(itertools.pairwise(bounds))
+    touches, lead_values = high - low + 1, 2 * (leads or 0)
+    first = min(touches, max(0, round(((3 * touches + lead_values) / parts - lead_values) / 3)))
+    rest = [first + round((touches - first) * i / (parts - 1)) for i in range(1, parts)] if parts > 1 else []
+    return list(itertools.pairwise([low - 1 + count for count in [0, first, *rest]]))
 
 
 def _leads_of(team: str | None) -> tuple[str, tuple[object, ...]]:
@@ -130,7 +184,7 @@ def _leads_of(team: str | None) -> tuple[str, tuple[object, ...]]:
 
 
 def _prepared(table: pa.Table) -> pa.Table:
-    """A table as read, its times (text) in microseconds and its steps' names encoded: work done in the
+    """A table as read, its times (text) in microseconds and its steps' names encoded: done in the
     reading threads, while the other reads go on."""
     for number, name in enumerate(table.column_names):
         column = table.column(number)

@@ -2,7 +2,7 @@
 
 A million rows come back in about 0.3 s on SQLite (the ``sqlite3`` cursor takes about 4x as long,
 ../shared/ENGINES.md). Used by batch rescoring, the analytical mirror's sync and the journeys read
-straight from SQLite (``read_arrow_at_once``: a part per core, read at the same time).
+straight from SQLite (a part of the touchpoints per core, read at the same time).
 
 On SQLite the read runs in a child process. The ADBC driver links its own copy of SQLite, and two copies
 of SQLite in one process must never open the same file: POSIX locks belong to the process, so when the
@@ -23,8 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -101,22 +100,6 @@ def read_arrow_each(engine: Engine, queries: Sequence[Query], *, batch_rows: int
             yield table
     finally:
         conn.close()
-
-
-def read_arrow_at_once(
-    engine: Engine, groups: Sequence[Sequence[Query]], each: Callable[[pa.Table], pa.Table] | None = None
-) -> list[list[pa.Table]]:
-    """The result of each query of each group, the groups read at the same time, each over its own
-    connection (on SQLite, its own child process): for a read too big for one core, cut into a group
-    per core. A group's queries share a snapshot, as in ``read_arrow_each``; two groups do not. With
-    ``each``, every table is passed through it as it arrives, while the rest of its group is read."""
-
-    def read(group: Sequence[Query]) -> list[pa.Table]:
-        tables = read_arrow_each(engine, group)
-        return [table if each is None else each(table) for table in tables]
-
-    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-        return list(pool.map(read, groups))
 
 
 def _read_sqlite(database: str, queries: Sequence[Query], batch_rows: int) -> Iterator[pa.Table]:
