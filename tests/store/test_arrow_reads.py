@@ -68,3 +68,8 @@ def test_a_column_empty_for_its_first_thousand_rows_is_still_read_as_text(engine
     table = read_arrow(engine, "SELECT industry FROM leads ORDER BY id")
     assert table.column("industry").to_pylist()[-1] == "software"
     assert table.column("industry").null_count == 1500
+
+
+def test_each_kind_of_parameter_is_bound_on_sqlite(sqlite_engine: Engine) -> None:
+    row = read_arrow(sqlite_engine, "SELECT ? AS i, ? AS f, ? AS s, ? AS b, ? AS n", (7, 2.5, "x", True, None))
+    assert row.to_pylist() == [{"i": 7, "f": 2.5, "s": "x", "b": 1, "n": None}]

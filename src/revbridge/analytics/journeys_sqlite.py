@@ -2,11 +2,13 @@
 
 Through Ibis, SQLite would join and filter 3 million touches with a time function per row and hand the
 result to Python row by row (37 s for a million journeys). Here plain reads come back as Arrow columns
-through ADBC (``store/arrow_reads``: the touchpoints, the transitions into the stages that matter, the
-leads' creation), the touchpoints cut by rowid into a part per core, read at once; and the windows are
-cut in numpy, by the same rules as ``journeys.py``: the first transition into the milestone before
-``until``; the touches in the ``lookback`` before it (compared in whole seconds, as there), or before
-``until`` for a lead that did not convert; none for a lead that converted before ``since``.
+through ADBC (``store/arrow_reads``), over a connection per core at once: the first reads the
+transitions into the stages that matter and the leads' creation, then a part of the touchpoints (cut by
+rowid); each other connection reads a part of the touchpoints. Each part is windowed in numpy as soon as
+it comes, while the others are still read, by the same rules as ``journeys.py``: the first transition
+into the milestone before ``until``; the touches in the ``lookback`` before it (compared in whole
+seconds, as there), or before ``until`` for a lead that did not convert; none for a lead that converted
+before ``since``.
 
 A store whose times are not the plain text SQLAlchemy writes (``YYYY-MM-DD HH:MM:SS[.ffffff]``, UTC)
 is left to the engine: ``lead_journeys`` returns None.
