@@ -47,8 +47,7 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     place = {name: number for number, name in enumerate(names)}
     rank[used] = [place[dictionary[i]] for i in used]
     code = rank[indices]
-    order = time_order(key, moment, code)
-    key, code, moment = key[order], code[order], moment[order]
+    key, moment, code = time_sorted(key, moment, code)
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     lengths = np.diff(np.concatenate([first, [len(key)]]))
     journey = index_of(ends.column("key").to_numpy().astype(np.int64), key[first])  # every journey has its ends
@@ -71,10 +70,11 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     return Paths(tuple(names), code, starts, won, amounts, 1.0 - won, ages, marks)
 
 
-def time_order(key: Ints, moment: Ints, code: Ints) -> Ints:
-    """The order of the rows by journey, then moment, then step code."""
+def time_sorted(key: Ints, moment: Ints, code: Ints) -> tuple[Ints, Ints, Ints]:
+    """The rows ordered by journey, then moment, then step code: ``key``, ``moment`` and ``code`` in that
+    order. The journey and the code are read back from the packed key, so only the moment is gathered."""
     if len(key) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return key, moment, code
     journey = key - key.min()
     time = moment - moment.min()
     bits = [int(x.max()).bit_length() for x in (journey, time, code)]
@@ -82,10 +82,12 @@ def time_order(key: Ints, moment: Ints, code: Ints) -> Ints:
     if coarse < bits[1]:
         packed = (journey << (bits[1] - coarse + bits[2])) | ((time >> coarse) << bits[2]) | code
         order: Ints = np.argsort(packed)
-        if coarse == 0 or _ties_in_order(packed[order] >> bits[2], order, moment, code):
-            return order
+        packed = packed[order]
+        if coarse == 0 or _ties_in_order(packed >> bits[2], order, moment, code):
+            journey_of = (packed >> (bits[1] - coarse + bits[2])) + key.min()
+            return journey_of, moment[order], packed & ((1 << bits[2]) - 1)
     lexical: Ints = np.lexsort((code, moment, key))
-    return lexical
+    return key[lexical], moment[lexical], code[lexical]
 
 
 def _ties_in_order(coarse: Ints, order: Ints, moment: Ints, code: Ints) -> bool:
