@@ -57,12 +57,19 @@ def paths_of_touches(touches: pa.Table, ends: pa.Table, worth: Amounts, until: d
     marks = np.zeros(len(key), dtype=np.int64)
     for column, bit in EVENTS:
         event = micros(ends.column(column))[journey]
-        # The touches at or before the event are the first of their journey: the last of them is marked,
-        # if the event happened by the journey's end.
-        upto = np.concatenate([[0], np.cumsum(moment <= np.repeat(event, lengths))])
-        before = upto[first + lengths] - upto[first]
-        hit = (before > 0) & (event <= end)
-        marks[(first + before - 1)[hit]] |= bit
+        # Only the journeys whose event happened by their end (often few: opportunities, wins). The
+        # touches at or before the event are the first of their journey: the last of them is marked.
+        happened = np.flatnonzero(event <= end)
+        if len(happened) == len(first):
+            upto = np.concatenate([[0], np.cumsum(moment <= np.repeat(event, lengths))])
+            before = upto[first + lengths] - upto[first]
+        else:
+            some = lengths[happened]
+            steps = np.arange(some.sum()) + np.repeat(first[happened] - np.cumsum(some) + some, some)
+            upto = np.concatenate([[0], np.cumsum(moment[steps] <= np.repeat(event[happened], some))])
+            runs = np.cumsum(some)
+            before = upto[runs] - upto[runs - some]
+        marks[(first[happened] + before - 1)[before > 0]] |= bit
     won = (reached != NEVER).astype(float)
     amounts = _amounts(key[first], worth) * won
     starts = np.concatenate([first, [len(key)]]).astype(np.int64)
