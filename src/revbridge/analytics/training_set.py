@@ -1,0 +1,119 @@
+"""The rows a predictive lead score learns from: one per lead that reached the scoring stage (by default,
+MQL) before ``until``, described as it stood at that moment, and whether it went on to the outcome stage
+(by default, opportunity) within the horizon (by default, 90 days).
+
+- **Scored at**: the lead's first transition into the scoring stage. Its features are what it was
+  (the fit fields on the lead: country, region, industry, employees, annual revenue, job title, lead
+  source) and what it had done by then (``domain/lead_features.py``: touches by window, type and
+  channel, recency, velocity), from nothing after that moment.
+- **Outcome**: its first transition into the outcome stage, if within the horizon after it was scored.
+  A lead scored less than a horizon before ``until`` has no known outcome yet and is left out.
+- **Split in time**: ``split_in_time`` trains on the earlier leads and tests on the later ones, as the
+  model will be used: on leads it has not seen, after the ones it learned from.
+
+The fit fields are the lead's current values: the store keeps no history of them, so a field changed
+after the scoring moment would leak; the SLA's fit fields are ones set when a lead arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from revbridge.analytics.journey_steps import NEVER, index_of, micros, micros_of
+from revbridge.analytics.source import Source
+from revbridge.domain.lead_features import Touches, features_as_of, outcome_within
+
+FIT_FIELDS = ("country", "region", "industry", "employees", "annual_revenue", "job_title", "lead_source")
+SECOND = 1_000_000
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Per lead with a known outcome: its id, when it was scored, its features and its outcome."""
+
+    lead_ids: np.ndarray
+    scored_at: pd.Series  # aware UTC
+    features: pd.DataFrame  # fit fields (text as categories, numbers as floats) and behaviour
+    converted: np.ndarray  # bool
+
+
+def training_set(
+    source: Source,
+    *,
+    until: datetime,
+    scored: str = "mql",
+    outcome: str = "opportunity",
+    horizon: timedelta = timedelta(days=90),
+) -> TrainingSet:
+    """The leads scored (first reached ``scored``) before ``until`` whose outcome is known by then."""
+    t = source.table("stage_transitions")
+    t = t.filter(t.to_stage.isin([scored, outcome]) & (t.at < until))
+    # A case with no else is nullable: ``min(where=)`` of a column that is never null is typed not null
+    # by Ibis, and a lead with no outcome breaks the read.
+    firsts = t.group_by(lead=t.lead_id).aggregate(
+        scored_at=ibis.cases((t.to_stage == scored, t.at)).min(),
+        reached=ibis.cases((t.to_stage == outcome, t.at)).min(),
+    )
+    firsts = firsts.filter(firsts.scored_at.notnull())
+    moments = source.arrow(firsts)
+    moments = moments.take(np.argsort(moments.column("lead").to_numpy(), kind="stable"))  # by lead, on any engine
+    lead_ids = moments.column("lead").to_numpy().astype(np.int64)
+    at = micros(moments.column("scored_at")) // SECOND
+    reached = micros(moments.column("reached"))
+    reached = np.where(reached == NEVER, -1, reached // SECOND)
+    converted, known = outcome_within(at, reached, int(horizon.total_seconds()), micros_of(until) // SECOND)
+    lead_ids, at, converted = lead_ids[known], at[known], converted[known]
+    behaviour = _behaviour(source, firsts.lead, lead_ids, at)
+    fit = _fit(source, lead_ids)
+    return TrainingSet(
+        lead_ids,
+        pd.Series(pd.to_datetime(at, unit="s", utc=True)),
+        pd.concat([fit, pd.DataFrame(behaviour)], axis=1),
+        converted,
+    )
+
+
+def split_in_time(rows: TrainingSet, test_share: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions to train on (the earlier leads) and to test on (the last ``test_share`` of them by
+    the moment they were scored)."""
+    order = np.argsort(rows.scored_at.to_numpy(), kind="stable")
+    cut = len(order) - round(len(order) * test_share)
+    return np.sort(order[:cut]), np.sort(order[cut:])
+
+
+def _behaviour(source: Source, scored: ir.Column, lead_ids: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
+    """The features of each of ``lead_ids`` as of its ``at``, from the touches of the leads ``scored``
+    (an expression on the engine: no list of ids is sent to it)."""
+    touchpoints = source.table("touchpoints")
+    kept = touchpoints.filter(touchpoints.lead_id.isin(scored))
+    touches = source.arrow(kept.select("lead_id", "occurred_at", "type", "channel"))
+    lead = index_of(lead_ids, touches.column("lead_id").to_numpy().astype(np.int64))
+    kinds, kind = _codes(touches.column("type"))
+    channels, channel = _codes(touches.column("channel"))
+    moment = micros(touches.column("occurred_at")) // SECOND
+    return features_as_of(Touches(lead, moment, kind, channel), at, kinds, channels)
+
+
+def _fit(source: Source, lead_ids: np.ndarray) -> pd.DataFrame:
+    leads = source.table("leads")
+    rows = source.arrow(leads.select("id", *FIT_FIELDS)).to_pandas()
+    place = index_of(rows["id"].to_numpy().astype(np.int64), lead_ids)
+    picked = rows.iloc[place].reset_index(drop=True).drop(columns="id")
+    for name in FIT_FIELDS:
+        column = picked[name]
+        picked[name] = column.astype(float) if name in ("employees", "annual_revenue") else column.astype("category")
+    return picked
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct names of a text column (empty as "(none)") and each row's index into them."""
+    values = column.to_numpy(zero_copy_only=False)
+    names, codes = np.unique(np.where(pd.isna(values), "(none)", values).astype(str), return_inverse=True)
+    return [str(n) for n in names], codes.astype(np.int64)
