@@ -42,6 +42,7 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
     from revbridge.cli import attribution, clocks, clv, demo, goals, imports, lead, metrics, mirror, score, sla, worker
+    from revbridge.cli import model as predictive
 
     app.add_typer(sla.app, name="sla")
     app.add_typer(imports.app, name="import")
@@ -49,6 +50,7 @@ def _register() -> None:
     app.add_typer(mirror.app, name="mirror")
     app.add_typer(clv.app, name="clv")
     app.add_typer(goals.app, name="goals")
+    app.add_typer(predictive.app, name="model")
     app.command(name="demo")(demo.demo)
     app.command(name="tick")(clocks.tick)
     app.command(name="worker")(worker.worker)
