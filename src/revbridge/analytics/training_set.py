@@ -25,13 +25,24 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from revbridge.analytics.journey_steps import NEVER, index_of, micros, micros_of
 from revbridge.analytics.source import Source
-from revbridge.domain.lead_features import Touches, features_as_of, outcome_within
+from revbridge.domain.lead_features import RECENT, Touches, features_as_of, outcome_within
 
+NONE = "(none)"
+RECENT_SUFFIX = f"_{RECENT}d"
 FIT_FIELDS = ("country", "region", "industry", "employees", "annual_revenue", "job_title", "lead_source")
 SECOND = 1_000_000
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The touch types and the channels a model's features count."""
+
+    kinds: tuple[str, ...]
+    channels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -70,13 +81,31 @@ def training_set(
     reached = np.where(reached == NEVER, -1, reached // SECOND)
     converted, known = outcome_within(at, reached, int(horizon.total_seconds()), micros_of(until) // SECOND)
     lead_ids, at, converted = lead_ids[known], at[known], converted[known]
-    behaviour = _behaviour(source, firsts.lead, lead_ids, at)
-    fit = _fit(source, lead_ids)
-    return TrainingSet(
-        lead_ids,
-        pd.Series(pd.to_datetime(at, unit="s", utc=True)),
-        pd.concat([fit, pd.DataFrame(behaviour)], axis=1),
-        converted,
+    features = lead_features(source, firsts.lead, lead_ids, at)
+    return TrainingSet(lead_ids, pd.Series(pd.to_datetime(at, unit="s", utc=True)), features, converted)
+
+
+def lead_features(
+    source: Source,
+    scope: ir.Column,
+    lead_ids: np.ndarray,
+    at: np.ndarray,
+    vocabulary: Vocabulary | None = None,
+) -> pd.DataFrame:
+    """The features of each of ``lead_ids`` as of its ``at`` (seconds since the epoch): its fit fields,
+    and its behaviour by then from the touches of the leads in ``scope`` (an expression on the engine:
+    no list of ids is sent to it). With a ``vocabulary`` (a trained model's), the touch types and
+    channels are those, each counted even when no touch has it now, and others are left out."""
+    behaviour = _behaviour(source, scope, lead_ids, at, vocabulary)
+    return pd.concat([_fit(source, lead_ids), pd.DataFrame(behaviour)], axis=1)
+
+
+def vocabulary_of(features: pd.DataFrame) -> Vocabulary:
+    """The touch types and channels a feature frame counts, to build the same columns again."""
+    names = [str(c) for c in features.columns]
+    return Vocabulary(
+        kinds=tuple(n[5:] for n in names if n.startswith("type:") and not n.endswith(RECENT_SUFFIX)),
+        channels=tuple(n[8:] for n in names if n.startswith("channel:") and not n.endswith(RECENT_SUFFIX)),
     )
 
 
@@ -88,17 +117,18 @@ def split_in_time(rows: TrainingSet, test_share: float = 0.2) -> tuple[np.ndarra
     return np.sort(order[:cut]), np.sort(order[cut:])
 
 
-def _behaviour(source: Source, scored: ir.Column, lead_ids: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
-    """The features of each of ``lead_ids`` as of its ``at``, from the touches of the leads ``scored``
-    (an expression on the engine: no list of ids is sent to it)."""
+def _behaviour(
+    source: Source, scope: ir.Column, lead_ids: np.ndarray, at: np.ndarray, vocabulary: Vocabulary | None
+) -> dict[str, np.ndarray]:
     touchpoints = source.table("touchpoints")
-    kept = touchpoints.filter(touchpoints.lead_id.isin(scored))
+    kept = touchpoints.filter(touchpoints.lead_id.isin(scope))
     touches = source.arrow(kept.select("lead_id", "occurred_at", "type", "channel"))
     lead = index_of(lead_ids, touches.column("lead_id").to_numpy().astype(np.int64))
-    kinds, kind = _codes(touches.column("type"))
-    channels, channel = _codes(touches.column("channel"))
+    kinds, kind = _codes(touches.column("type"), None if vocabulary is None else vocabulary.kinds)
+    channels, channel = _codes(touches.column("channel"), None if vocabulary is None else vocabulary.channels)
     moment = micros(touches.column("occurred_at")) // SECOND
-    return features_as_of(Touches(lead, moment, kind, channel), at, kinds, channels)
+    known = (lead >= 0) & (kind >= 0) & (channel >= 0)
+    return features_as_of(Touches(lead[known], moment[known], kind[known], channel[known]), at, kinds, channels)
 
 
 def _fit(source: Source, lead_ids: np.ndarray) -> pd.DataFrame:
@@ -112,8 +142,13 @@ def _fit(source: Source, lead_ids: np.ndarray) -> pd.DataFrame:
     return picked
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
-    """The distinct names of a text column (empty as "(none)") and each row's index into them."""
-    values = column.to_numpy(zero_copy_only=False)
-    names, codes = np.unique(np.where(pd.isna(values), "(none)", values).astype(str), return_inverse=True)
-    return [str(n) for n in names], codes.astype(np.int64)
+def _codes(column: pa.ChunkedArray, names: tuple[str, ...] | None) -> tuple[list[str], np.ndarray]:
+    """The distinct names of a text column (empty as "(none)"), sorted, or the ``names`` given, and each
+    row's index into them (-1 for a name not among those given)."""
+    text = pc.fill_null(pc.cast(column, pa.string()), NONE)
+    encoded = pc.dictionary_encode(text).combine_chunks()
+    found = [str(name) for name in encoded.dictionary.to_pylist()]
+    chosen = sorted(found) if names is None else list(names)
+    place = {name: number for number, name in enumerate(chosen)}
+    mapping = np.array([place.get(name, -1) for name in found] or [-1], dtype=np.int64)
+    return chosen, mapping[encoded.indices.to_numpy(zero_copy_only=False)]

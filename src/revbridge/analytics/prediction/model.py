@@ -92,13 +92,19 @@ def contributions(model: LeadModel, frame: pd.DataFrame, *, top: int = 3) -> lis
     """Each row's ``top`` features by the size of their contribution to the trees' raw score (log odds,
     TreeSHAP), largest first; features that contribute nothing are left out."""
     raw = np.asarray(model.trees.predict(model._coded(frame), pred_contrib=True), dtype=float)
+    return reasons_of(raw, model.columns, frame, top)
+
+
+def reasons_of(raw: np.ndarray, columns: tuple[str, ...], frame: pd.DataFrame, top: int) -> list[list[Reason]]:
+    """From LightGBM's contributions (a column per feature, then the base value) of the rows of
+    ``frame``: each row's ``top`` features by the size of their contribution, largest first."""
     per_feature = raw[:, :-1]  # the last column is the base value
     out: list[list[Reason]] = []
     for row, values in enumerate(per_feature):
         order = np.argsort(-np.abs(values), kind="stable")[:top]
         out.append(
             [
-                Reason(model.columns[i], _plain(frame[model.columns[i]].iat[row]), float(values[i]))
+                Reason(columns[i], _plain(frame[columns[i]].iat[row]), float(values[i]))
                 for i in order
                 if values[i] != 0.0
             ]
