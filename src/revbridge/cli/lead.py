@@ -427,7 +427,11 @@ def _header(story: LeadStory) -> Panel:
         if value:
             facts.add_row(key, Text(value))
     reasons = Text("\n".join(f"{r.points:+6.1f}  {r.rule}" for r in lead.score_reasons) or "no score reasons yet")
-    body = Group(facts, Text(""), Text("why this score", style="bold"), reasons)
+    parts = [facts, Text(""), Text("why this score", style="bold"), reasons]
+    if lead.p_convert_reasons:
+        pushes = Text("\n".join(f"  {r}" for r in lead.p_convert_reasons))
+        parts += [Text(""), Text("why this p(convert) (log odds, by the predictive model)", style="bold"), pushes]
+    body = Group(*parts)
     return Panel(body, title=f"lead {lead.id} · {lead.name}", title_align="left")
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from revbridge.cli._output import FormatOption, OutputFormat, definitions_help, emit_json, emit_rows, handles_errors
+from revbridge import bootstrap
+from revbridge.cli._moments import moment
+from revbridge.cli._output import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    definitions_help,
+    emit_json,
+    emit_rows,
+    emit_summary,
+    handles_errors,
+)
+from revbridge.cli.metrics import EngineOption
 
 app = typer.Typer(
     help="The predictive lead score: learn from known outcomes, and measure it before trusting it.",
@@ -92,3 +105,148 @@ def evaluate(
 
 def _means(figures: dict[str, Any]) -> dict[str, float]:
     return {m: round(float(figures[m]), 4) for m in ("roc_auc", "pr_auc", "brier")}
+
+
+@app.command()
+@handles_errors
+def train(
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Learn from what was known by then (ISO 8601, UTC unless it says); default now."),
+    ] = None,
+    scored: Annotated[str, typer.Option("--scored", help="The stage at which a lead is scored.")] = "mql",
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="The stage the score predicts it will reach.")
+    ] = "opportunity",
+    horizon: Annotated[int, typer.Option("--horizon", help="Within how many days of being scored.", min=1)] = 90,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the model.")] = 0,
+    database: DatabaseOption = None,
+    engine: EngineOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Learn the predictive score from the store's own history, measure it, and keep it as a new version.
+
+    Each lead that became an MQL (`--scored`) is described as it stood at that moment: its fit fields
+    (country, region, industry, employees, annual revenue, job title, lead source) and what it had done
+    by then (touches in the last 7, 30 and 90 days, by type and by channel, days since its first and last
+    touch, and whether its touches are speeding up), from nothing after that moment. Its outcome is
+    whether it became an opportunity (`--outcome`) within 90 days (`--horizon`); a lead whose 90 days
+    have not passed yet is left out, as its outcome is not known.
+
+    The model learns from the earlier 80% of those leads and is measured on the later 20%, as it will be
+    used: on leads it has not seen. The figures printed are of that later part: ROC AUC (the chance a
+    converting lead scores above a non-converting one), PR AUC, the Brier score (mean squared gap from
+    the outcome; the base rate r alone scores r(1 - r)), and the base rate.
+
+    Then `revbridge model score` gives every lead its probability (`p_convert`, which the SLA's MQL
+    condition and combined score may use) and its top reasons (`revbridge lead show ID`).
+
+    Examples:
+
+        revbridge model train
+
+        revbridge model train --until 2026-07-01 --horizon 60 --format json
+    """
+    from revbridge.analytics.prediction.training import Label
+    from revbridge.analytics.prediction.training import train as learn
+    from revbridge.services.predictions import save_model
+
+    moment_until = moment(until, option="--until")
+    label = Label(scored=scored, outcome=outcome, horizon=timedelta(days=horizon))
+    with bootstrap.source(database, engine, None) as source:
+        trained = learn(source, until=moment_until, label=label, seed=seed)
+    version = save_model(
+        bootstrap.engine(database),
+        label=str(trained.label),
+        trained_until=moment_until,
+        description=trained.description(),
+        model=trained.model.as_dict(),
+    )
+    metrics = trained.metrics
+    summary = {
+        "version": version,
+        "label": str(trained.label),
+        "learned_from_leads": int(metrics["learned_from_leads"]),
+        "learned_from": " to ".join(m.date().isoformat() for m in trained.learned_from),
+        "measured_on_leads": int(metrics["measured_on_leads"]),
+        "measured_on": " to ".join(m.date().isoformat() for m in trained.measured_on),
+        **{name: round(metrics[name], 4) for name in ("roc_auc", "pr_auc", "brier", "base_rate")},
+    }
+    emit_summary(summary, fmt, title=f"Predictive score, version {version}")
+
+
+@app.command()
+@handles_errors
+def score(
+    at: Annotated[str | None, typer.Option("--at", help="Score the leads as they stood then; default now.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", help="The model to score with; default the latest.")
+    ] = None,
+    database: DatabaseOption = None,
+    engine: EngineOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Give every lead its probability of converting by the latest model (or `--version`), with its top
+    three reasons, and store them on the lead (`p_convert`).
+
+    The SLA's MQL condition and combined score may use `p_convert` (`fit >= 20 and p_convert >= 0.3`; the
+    scoring's `predictive_weight`): run `revbridge score --all` after this to apply them. A reason is a
+    feature's push on the lead's score in log odds (positive: towards converting), by TreeSHAP.
+
+    Examples:
+
+        revbridge model score
+
+        revbridge model score --version 3 --format json
+    """
+    from revbridge.analytics.prediction.saved_model import SavedModel
+    from revbridge.analytics.prediction.training import predict, vocabulary_of_description
+    from revbridge.services.predictions import current_model, save_predictions
+
+    now = moment(at)
+    store = bootstrap.engine(database)
+    stored = current_model(store, version)
+    assert stored.model is not None
+    with bootstrap.source(database, engine, None) as source:
+        scored = predict(
+            source, SavedModel.from_dict(stored.model), vocabulary_of_description(stored.description), at=now
+        )
+    reasons = [[(r.feature, r.value, r.contribution) for r in lead] for lead in scored.reasons]
+    count = save_predictions(store, stored.version, now, scored.lead_ids.tolist(), scored.probability.tolist(), reasons)
+    p = scored.probability
+    summary = {
+        "version": stored.version,
+        "leads_scored": count,
+        "mean_p_convert": round(float(p.mean()), 4) if count else None,
+        **{f"p_convert_{q}": round(float(v), 4) for q, v in zip(("p10", "p50", "p90"), _quantiles(p), strict=True)},
+    }
+    emit_summary(summary, fmt, title=f"Leads scored by model version {stored.version}")
+
+
+@app.command(name="list")
+@handles_errors
+def list_models(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Every trained model, latest first: what it predicts, what it learned from, and how it measured on
+    the later leads it had not seen (ROC AUC, PR AUC, Brier, base rate)."""
+    from revbridge.services.predictions import models
+
+    rows = []
+    for stored in models(bootstrap.engine(database)):
+        figures = stored.description.get("metrics", {})
+        rows.append(
+            {
+                "version": stored.version,
+                "label": stored.label,
+                "trained_until": stored.trained_until.date().isoformat(),
+                "learned_from": " to ".join(d[:10] for d in stored.description.get("learned_from", [])),
+                **{name: round(float(figures[name]), 4) for name in ("roc_auc", "pr_auc", "brier", "base_rate")},
+            }
+        )
+    columns = ["version", "label", "trained_until", "learned_from", "roc_auc", "pr_auc", "brier", "base_rate"]
+    emit_rows(rows, fmt, columns=columns, title="Predictive models")
+
+
+def _quantiles(values: Any) -> list[float]:
+    import numpy as np
+
+    return [float(v) for v in np.quantile(values, [0.1, 0.5, 0.9])] if len(values) else [float("nan")] * 3

@@ -35,6 +35,7 @@ class LeadProfile:
     score: float
     scored_at: datetime | None
     score_reasons: tuple[ScoreReason, ...]
+    p_convert_reasons: tuple[PredictionReason, ...]  # the predictive score's top reasons
     routing_reason: str | None
     routed_at: datetime | None
     stage_changed_at: datetime | None
@@ -45,6 +46,19 @@ class LeadProfile:
     external_id: str
     created_at: datetime
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionReason:
+    """A feature's push on the lead's predicted probability, in log odds (positive: towards converting)."""
+
+    feature: str
+    value: Any
+    contribution: float
+
+    def __str__(self) -> str:
+        shown = "missing" if self.value is None else self.value
+        return f"{self.contribution:+.2f}  {self.feature} = {shown}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +263,7 @@ def _profile(row: Any) -> LeadProfile:
         score=row.score,
         scored_at=row.scored_at,
         score_reasons=stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state)),
+        p_convert_reasons=tuple(PredictionReason(str(f), v, float(c)) for f, v, c in row.predicted_reasons or ()),
         routing_reason=row.routing_reason,
         routed_at=row.routed_at,
         stage_changed_at=row.stage_changed_at,

@@ -162,7 +162,10 @@ class LeadRow(Base):
     fit_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
     engagement_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
     engagement_ref_at: Mapped[datetime | None]
-    predicted: Mapped[float | None] = mapped_column(sa.Double())
+    predicted: Mapped[float | None] = mapped_column(sa.Double())  # the predictive score's probability
+    predicted_reasons: Mapped[list[Any] | None] = mapped_column(Json)  # [[feature, value, log odds], ...]
+    predicted_version: Mapped[int | None]  # of the model that scored it (predictive_models.version)
+    predicted_at: Mapped[datetime | None]
     recycle_count: Mapped[int] = mapped_column(default=0)
     nurture_until: Mapped[datetime | None]  # a rejected lead's cool-off
     engagement_state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # domain.scoring.EngagementState
@@ -249,6 +252,20 @@ class OpportunityContactRow(Base):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id"), primary_key=True)
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), primary_key=True)
     role: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class PredictiveModelRow(Base):
+    """A trained predictive score: what it predicts, what it learned from, how it measured, and the model
+    itself as text (``analytics/prediction/saved_model``: no pickle). The highest version scores."""
+
+    __tablename__ = "predictive_models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    label: Mapped[str] = mapped_column(sa.String(300))
+    trained_until: Mapped[datetime]
+    description: Mapped[dict[str, Any]]  # the windows, the figures, the vocabulary
+    model: Mapped[str] = mapped_column(sa.Text())
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 class SlaVersionRow(Base):

@@ -112,5 +112,5 @@ def test_an_outcome_not_yet_known_is_left_out(store: Source) -> None:
 
 
 def test_too_little_history_says_what_to_do(store: Source) -> None:
-    with pytest.raises(NotEnoughHistory, match="Import more history, or choose an earlier --until"):
+    with pytest.raises(NotEnoughHistory, match="Import more history"):
         train(store, until=day(100))

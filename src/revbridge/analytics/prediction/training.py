@@ -31,6 +31,7 @@ from revbridge.analytics.training_set import (
     training_set,
     vocabulary_of,
 )
+from revbridge.domain.errors import InvalidInput
 
 TEST_SHARE = 0.2
 
@@ -73,7 +74,7 @@ class Trained:
         }
 
 
-class NotEnoughHistory(ValueError):
+class NotEnoughHistory(InvalidInput):
     """Too few known outcomes to learn from or to measure on."""
 
 
@@ -87,8 +88,9 @@ def train(source: Source, *, until: datetime, label: Label = Label(), seed: int 
             raise NotEnoughHistory(
                 f"{len(rows.lead_ids):,} leads reached {label.scored} with a known outcome "
                 f"({int(converted.sum()):,} reached {label.outcome} within {label.horizon.days} days): too few "
-                f"to {name}, which needs leads that did and leads that did not. Import more history, or "
-                "choose an earlier --until."
+                f"to {name}, which needs leads that did and leads that did not. Import more history (an "
+                f"outcome is known {label.horizon.days} days after a lead is scored), or train with a later "
+                "--until or a shorter --horizon."
             )
     model = LeadModel(seed=seed).fit(rows.features.iloc[learn], converted[learn])
     p = model.predict_proba(rows.features.iloc[measure])
@@ -133,6 +135,12 @@ def predict(
     scorer = model.scorer()
     probability = scorer.probability(frame)
     return Predictions(ids, probability, scorer.reasons(frame) if reasons else [])
+
+
+def vocabulary_of_description(description: dict[str, Any]) -> Vocabulary:
+    """The vocabulary a stored model's description holds (``Trained.description``)."""
+    words = description["vocabulary"]
+    return Vocabulary(tuple(words["types"]), tuple(words["channels"]))
 
 
 def reasons_frame(predictions: Predictions) -> pd.DataFrame:

@@ -1,0 +1,71 @@
+"""`revbridge model train | score | list` on the store, and the reasons in `lead show`, on both databases."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
+
+from revbridge.cli.main import app
+from revbridge.store.tables import LeadRow
+from tests.analytics.prediction.test_training import history
+
+UNTIL = "2026-02-05T09:00:00Z"  # day 400 of the history
+EARLY = "2025-03-15T09:00:00Z"  # day 73: too few known outcomes
+
+
+@pytest.fixture
+def store(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("REVBRIDGE_DATABASE_URL", database_url)
+    history(engine)
+    return engine
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, ["model", *args])
+
+
+def as_json(*args: str) -> Any:
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_train_keeps_a_version_and_score_writes_every_lead_with_its_reasons(store: Engine) -> None:
+    trained = as_json("train", "--until", UNTIL)
+    assert trained["version"] == 1
+    assert trained["label"] == "opportunity within 90 days of mql"
+    assert (trained["learned_from_leads"], trained["measured_on_leads"]) == (240, 60)
+    assert trained["roc_auc"] > 0.9
+    assert as_json("train", "--until", UNTIL, "--seed", "1")["version"] == 2
+
+    scored = as_json("score", "--at", "2025-05-30T09:00:00Z", "--version", "1")
+    assert (scored["version"], scored["leads_scored"]) == (1, 300)
+    with store.connect() as conn:
+        rows = conn.execute(sa.select(LeadRow.predicted, LeadRow.predicted_version, LeadRow.predicted_reasons)).all()
+    assert all(0 <= p <= 1 and version == 1 for p, version, _ in rows)
+    assert all(len(reasons) <= 3 for _, _, reasons in rows)
+
+    listed = as_json("list")
+    assert [m["version"] for m in listed] == [2, 1]
+
+    shown = CliRunner().invoke(app, ["lead", "show", "147"])
+    assert shown.exit_code == 0, shown.output
+    assert "why this p(convert)" in shown.stdout
+    story = json.loads(CliRunner().invoke(app, ["lead", "show", "147", "--format", "json"]).stdout)
+    reasons = story["lead"]["p_convert_reasons"]
+    assert reasons
+    assert {"feature", "value", "contribution"} <= set(reasons[0])
+
+
+def test_too_little_history_and_no_model_say_what_to_do(store: Engine) -> None:
+    result = run("train", "--until", EARLY)
+    assert result.exit_code == 2
+    assert "train with a later --until or a shorter --horizon" in " ".join(result.output.split())
+    result = run("score")
+    assert result.exit_code == 1
+    assert "train one with `revbridge model train`" in " ".join(result.output.split())
