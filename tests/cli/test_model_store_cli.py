@@ -69,3 +69,14 @@ def test_too_little_history_and_no_model_say_what_to_do(store: Engine) -> None:
     result = run("score")
     assert result.exit_code == 1
     assert "train one with `revbridge model train`" in " ".join(result.output.split())
+
+
+def test_evaluate_without_an_export_checks_the_stored_model(store: Engine) -> None:
+    as_json("train", "--until", "2025-09-08T09:00:00Z")  # day 250
+    checked = as_json("evaluate", "--at", "2025-11-02T09:00:00Z")  # day 305
+    assert (checked["version"], checked["verdict"], checked["recent_leads"]) == (1, "fresh", 55)
+    assert len(checked["calibration"]) > 0
+    shown = run("evaluate", "--at", "2025-11-02T09:00:00Z")
+    assert shown.exit_code == 0, shown.output
+    assert "Model version 1: fresh" in shown.stdout
+    assert run("evaluate", "--csv", "x.csv").exit_code == 2  # an export needs its mapping and label

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from revbridge.cli._output import (
     emit_json,
     emit_rows,
     emit_summary,
+    err_console,
     handles_errors,
 )
 from revbridge.cli.metrics import EngineOption
@@ -46,7 +47,11 @@ EXAMPLES = (
     "--folds 5 --format json"
 )
 _INTRO = (
-    "Cross-validate a predictive lead score on any CSV export of leads with known outcomes, beside the "
+    "Two checks of the predictive score. Without --csv: the stored model (`revbridge model train`) measured "
+    "again on the leads whose outcome became known since it was measured, beside its own figures, with a "
+    "verdict: stale when ROC AUC fell more than 0.05, the Brier score rose more than 20%, the base rate "
+    "moved by more than half, or it learned from leads more than 180 days old.\n\n"
+    "With --csv: cross-validate a predictive lead score on any CSV export of leads with known outcomes, beside the "
     "SLA's rules score and a naive Bayes baseline, on the same stratified folds. The file is read through "
     "the generic CSV importer's mapping (nothing is written to the database). Leave out the columns sales "
     "fills in after contact (--exclude): a score cannot use at scoring time what is only known later, "
@@ -57,18 +62,22 @@ _INTRO = (
 @app.command(help="\n\n".join([_INTRO, definitions_help("revbridge.analytics.prediction.metrics", SCORERS), EXAMPLES]))
 @handles_errors
 def evaluate(
-    csv: Annotated[Path, typer.Option("--csv", help="The export: one row per lead, with the outcome.")],
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="An export: one row per lead, with the outcome. Without it: the stored model."),
+    ] = None,
     mapping: Annotated[
-        Path, typer.Option("--mapping", help="The column mapping of the export (entity: leads), as for import.")
-    ],
+        Path | None,
+        typer.Option("--mapping", help="The column mapping of the export (entity: leads), as for import."),
+    ] = None,
     label: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--label",
             help="The outcome to predict: a column of the file (Converted) or one of our fields (converted); "
             "yes/no, 1/0 or true/false. Rows without it are dropped and counted.",
         ),
-    ],
+    ] = None,
     exclude: Annotated[
         str,
         typer.Option(
@@ -81,8 +90,20 @@ def evaluate(
         Path | None, typer.Option("--sla", help="An SLA file: also score each lead by its fit rules (rules).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fold split and the model.")] = 0,
+    version: Annotated[
+        int | None, typer.Option("--version", help="Without --csv: the stored model to check; default the latest.")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Without --csv: check as of then; default now.")] = None,
+    database: DatabaseOption = None,
+    engine: EngineOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
+    if csv is None:
+        _checkup(version, moment(at), database, engine, fmt)
+        return
+    if mapping is None or label is None:
+        missing = "--mapping" if mapping is None else "--label"
+        raise typer.BadParameter(f"an export needs {missing} too", param_hint=missing)
     from revbridge.analytics.prediction.export_evaluation import evaluate_export  # LightGBM: only when it runs
 
     names = [name.strip() for name in exclude.split(",") if name.strip()]
@@ -101,6 +122,37 @@ def evaluate(
     if fmt is OutputFormat.table:
         gain = result.evaluation.gain("model").to_dict("records")
         emit_rows(gain, fmt, title="Gain of the model, by decile of score (1 = the best-scored tenth)")
+
+
+def _checkup(version: int | None, now: datetime, database: str | None, engine: str | None, fmt: OutputFormat) -> None:
+    """The stored model measured again on the outcomes known since (see ``analytics.prediction.monitoring``)."""
+    from revbridge.analytics.prediction.monitoring import checkup
+    from revbridge.services.predictions import current_model
+
+    stored = current_model(bootstrap.engine(database), version)
+    assert stored.model is not None
+    with bootstrap.source(database, engine, None) as source:
+        result = checkup(source, stored.version, stored.description, stored.model, now=now)
+    if fmt is OutputFormat.json:
+        emit_json({**result.as_dict(), "calibration": result.calibration.to_dict("records")})
+        return
+    verdict = "STALE" if result.stale else "fresh"
+    title = (
+        f"Model version {result.version}: {verdict} ({result.recent_leads:,} recent leads, {result.age_days} days old)"
+    )
+    rows = [
+        {"figure": name, "when_measured": round(result.then[name], 4), "recent_leads": _rounded(result.now.get(name))}
+        for name in ("roc_auc", "pr_auc", "brier", "base_rate")
+    ]
+    emit_rows(rows, fmt, columns=["figure", "when_measured", "recent_leads"], title=title)
+    for reason in result.reasons:
+        err_console.print(f"- {reason}")
+    if fmt is OutputFormat.table and not result.calibration.empty:
+        emit_rows(result.calibration.to_dict("records"), fmt, title="Calibration on the recent leads")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _means(figures: dict[str, Any]) -> dict[str, float]:

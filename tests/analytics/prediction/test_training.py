@@ -27,18 +27,22 @@ def day(n: float) -> datetime:
     return START + timedelta(days=n)
 
 
-def history(engine: Engine) -> None:
+def history(engine: Engine, flip_after: int | None = None) -> None:
     """300 leads, one a day. Each visits the site before it becomes an MQL five days after it arrives,
     and opens an e-mail the day after. One in three also fills in a form two days after arriving: those
     become opportunities 20 days after the MQL; of the others one in eleven does (on day 100 after it,
-    past the 90 days, for one in two of those)."""
+    past the 90 days, for one in two of those). With ``flip_after``, the leads after it convert the other
+    way: one in two of those without the form."""
     tiny.leads(engine, {i: {"industry": "software" if i % 2 else "retail"} for i in range(1, LEADS + 1)})
     steps, touches = {}, []
     for i in range(1, LEADS + 1):
         arrived, mql = day(i), day(i + 5)
         hot = i % 3 == 0
         path = [("lead", arrived), ("mql", mql)]
-        if hot or i % 11 == 0:
+        if flip_after is not None and i > flip_after:  # what converts changes: the form no longer tells
+            if not hot and i % 2:
+                path.append(("opportunity", mql + timedelta(days=20)))
+        elif hot or i % 11 == 0:
             path.append(("opportunity", mql + timedelta(days=20 if hot or i % 2 else 100)))
         steps[i] = path
         touches += [(i, "page_view", "organic_search", arrived + timedelta(hours=h)) for h in (1, 2)]
