@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -427,7 +427,7 @@ def _header(story: LeadStory) -> Panel:
         if value:
             facts.add_row(key, Text(value))
     reasons = Text("\n".join(f"{r.points:+6.1f}  {r.rule}" for r in lead.score_reasons) or "no score reasons yet")
-    parts = [facts, Text(""), Text("why this score", style="bold"), reasons]
+    parts: list[RenderableType] = [facts, Text(""), Text("why this score", style="bold"), reasons]
     if lead.p_convert_reasons:
         pushes = Text("\n".join(f"  {r}" for r in lead.p_convert_reasons))
         parts += [Text(""), Text("why this p(convert) (log odds, by the predictive model)", style="bold"), pushes]
