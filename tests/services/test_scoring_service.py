@@ -13,13 +13,17 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, score_lead
 from revbridge.services import scoring
-from revbridge.services.contract import Contract
+from revbridge.services.contract import Contract, contract_at
 from revbridge.services.lead_story import lead_story
+from revbridge.services.predictions import save_predictions
 from revbridge.services.scoring import add_touchpoint, rescore_all
+from revbridge.services.sla_versions import apply_sla
 from revbridge.store import mirror
 from revbridge.store.engine import writing
 from revbridge.store.tables import LeadRow, ObligationRow, StageTransitionRow, TouchpointRow
-from tests.services.scoring_world import NOW, seed_people
+from tests.services.scoring_world import EXAMPLE, NOW, seed_people
+
+EXAMPLE_TEXT = EXAMPLE.read_text()
 
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "tweet"]
 PEOPLE: list[dict[str, str | None]] = [
@@ -259,3 +263,18 @@ def test_a_nurtured_lead_comes_back_after_its_cool_off_and_the_loop_is_counted(e
     assert tuple(back) == ("mql", 1)
     assert reason.startswith("recycled (loop 1)")
     assert waiting == "nurture"
+
+
+def test_the_mql_condition_can_use_the_predicted_probability(engine: Engine) -> None:
+    """What `revbridge model score` writes (p_convert) qualifies a lead when the SLA's condition says so."""
+    _setup(engine)
+    text = EXAMPLE_TEXT.replace("mql: fit >= 30 and engagement >= 40", "mql: fit >= 20 and p_convert >= 0.5")
+    apply_sla(engine, text, effective_from=NOW - timedelta(days=1), signed_by={"marketing": "m", "sales": "s"}, now=NOW)
+    save_predictions(engine, 1, NOW, [1, 2, 4], [0.8, 0.9, 0.3], [[], [], []])
+    summary = rescore_all(engine, contract=contract_at(engine, NOW), now=NOW)
+    with engine.connect() as conn:
+        stages = dict(conn.execute(sa.select(LeadRow.id, LeadRow.stage)).all())
+    # Lead 1 fits and is likely to convert; lead 2 is likely but does not fit; lead 4 fits but is unlikely;
+    # lead 3 has no prediction, so the condition cannot hold for it.
+    assert summary.qualified == 1
+    assert stages == {1: "mql", 2: "lead", 3: "lead", 4: "lead"}
