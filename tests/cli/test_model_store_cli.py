@@ -80,3 +80,20 @@ def test_evaluate_without_an_export_checks_the_stored_model(store: Engine) -> No
     assert shown.exit_code == 0, shown.output
     assert "Model version 1: fresh" in shown.stdout
     assert run("evaluate", "--csv", "x.csv").exit_code == 2  # an export needs its mapping and label
+
+
+def test_reasons_are_worked_out_for_the_open_leads_unless_told_otherwise(store: Engine) -> None:
+    as_json("train", "--until", UNTIL)
+    with store.begin() as conn:
+        conn.execute(sa.update(LeadRow).where(LeadRow.id == 147).values(stage="customer"))
+
+    def reasons() -> dict[int, Any]:
+        with store.connect() as conn:
+            return dict(conn.execute(sa.select(LeadRow.id, LeadRow.predicted_reasons)).all())
+
+    as_json("score", "--at", "2025-05-30T09:00:00Z")
+    assert reasons()[147] is None
+    assert reasons()[146]
+    as_json("score", "--at", "2025-05-30T09:00:00Z", "--reasons", "none")
+    assert set(reasons().values()) == {None}
+    assert run("score", "--reasons", "some").exit_code == 2

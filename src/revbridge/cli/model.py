@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._moments import moment
@@ -234,12 +235,20 @@ def score(
     version: Annotated[
         int | None, typer.Option("--version", help="The model to score with; default the latest.")
     ] = None,
+    reasons: Annotated[
+        str,
+        typer.Option(
+            "--reasons",
+            help="Whose top reasons to work out: open (not yet an opportunity, a customer or disqualified), "
+            "all, or none. About 0.6 ms a lead, thirty times the probability.",
+        ),
+    ] = "open",
     database: DatabaseOption = None,
     engine: EngineOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Give every lead its probability of converting by the latest model (or `--version`), with its top
-    three reasons, and store them on the lead (`p_convert`).
+    """Give every lead its probability of converting by the latest model (or `--version`), and the open
+    leads their top three reasons, and store them on the lead (`p_convert`).
 
     The SLA's MQL condition and combined score may use `p_convert` (`fit >= 20 and p_convert >= 0.3`; the
     scoring's `predictive_weight`): run `revbridge score --all` after this to apply them. A reason is a
@@ -259,12 +268,23 @@ def score(
     store = bootstrap.engine(database)
     stored = current_model(store, version)
     assert stored.model is not None
-    with bootstrap.source(database, engine, None) as source:
-        scored = predict(
-            source, SavedModel.from_dict(stored.model), vocabulary_of_description(stored.description), at=now
-        )
-    reasons = [[(r.feature, r.value, r.contribution) for r in lead] for lead in scored.reasons]
-    count = save_predictions(store, stored.version, now, scored.lead_ids.tolist(), scored.probability.tolist(), reasons)
+    model, vocabulary = SavedModel.from_dict(stored.model), vocabulary_of_description(stored.description)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with (
+        bootstrap.source(database, engine, None) as source,
+        Progress(*columns, console=err_console, transient=True) as bar,
+    ):
+        task = bar.add_task("reasons", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        scored = predict(source, model, vocabulary, at=now, reasons=reasons, progress=advance)
+    explained = [
+        None if lead is None else [(r.feature, r.value, r.contribution) for r in lead] for lead in scored.reasons
+    ]
+    ids, probability = scored.lead_ids.tolist(), scored.probability.tolist()
+    count = save_predictions(store, stored.version, now, ids, probability, explained)
     p = scored.probability
     summary = {
         "version": stored.version,

@@ -57,7 +57,9 @@ class PredictionReason:
     contribution: float
 
     def __str__(self) -> str:
-        shown = "missing" if self.value is None else self.value
+        shown = (
+            "missing" if self.value is None else f"{self.value:.4g}" if isinstance(self.value, float) else self.value
+        )
         return f"{self.contribution:+.2f}  {self.feature} = {shown}"
 
 

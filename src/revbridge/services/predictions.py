@@ -67,12 +67,14 @@ def save_predictions(
     at: datetime,
     ids: Sequence[int],
     probability: Sequence[float],
-    reasons: Sequence[Sequence[Reason]],
+    reasons: Sequence[Sequence[Reason] | None],
 ) -> int:
-    """Write each lead's probability and reasons, scored by model ``version`` at ``at``; how many leads."""
-    texts = [json.dumps([[feature, value, round(push, 6)] for feature, value, push in lead]) for lead in reasons]
-    if not texts:
-        texts = ["[]"] * len(ids)
+    """Write each lead's probability and reasons (none where None), scored by model ``version`` at
+    ``at``; how many leads."""
+    texts = [
+        None if lead is None else json.dumps([[feature, value, round(push, 6)] for feature, value, push in lead])
+        for lead in reasons
+    ]
     predictions.update_predictions(engine, version, at, ids, probability, texts)
     return len(ids)
 

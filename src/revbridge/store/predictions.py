@@ -52,10 +52,15 @@ def model_rows(engine: Engine) -> list[dict[str, Any]]:
 
 
 def update_predictions(
-    engine: Engine, version: int, at: datetime, ids: Sequence[int], probability: Sequence[float], reasons: Sequence[str]
+    engine: Engine,
+    version: int,
+    at: datetime,
+    ids: Sequence[int],
+    probability: Sequence[float],
+    reasons: Sequence[str | None],
 ) -> None:
-    """Write each lead's probability and its reasons (JSON text), scored by model ``version`` at ``at``,
-    in one transaction."""
+    """Write each lead's probability and its reasons (JSON text; none for None), scored by model
+    ``version`` at ``at``, in one transaction."""
     stamp = at.astimezone(UTC)
     with writing(engine).begin() as conn:
         raw = conn.connection.driver_connection
@@ -72,7 +77,9 @@ def update_predictions(
             cursor.execute(
                 "CREATE TEMP TABLE _predictions (id int8, predicted float8, predicted_reasons jsonb) ON COMMIT DROP"
             )
-            table = pa.table({"id": list(ids), "predicted": list(probability), "predicted_reasons": list(reasons)})
+            table = pa.table(
+                {"id": list(ids), "predicted": list(probability), "predicted_reasons": pa.array(reasons, pa.string())}
+            )
             buffer = io.BytesIO()
             pcsv.write_csv(table, buffer, pcsv.WriteOptions(include_header=False))
             with cursor.copy("COPY _predictions (id, predicted, predicted_reasons) FROM STDIN (FORMAT csv)") as copy:

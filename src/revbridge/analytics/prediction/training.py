@@ -13,6 +13,7 @@ model; each with its probability of converting and its top reasons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,25 +117,55 @@ def train(source: Source, *, until: datetime, label: Label = Label(), seed: int 
 
 @dataclass(frozen=True)
 class Predictions:
-    """Per lead: its probability of converting, and its top reasons."""
+    """Per lead: its probability of converting, and its top reasons (None where not asked for)."""
 
     lead_ids: np.ndarray
     probability: np.ndarray
-    reasons: list[list[Reason]]
+    reasons: list[list[Reason] | None]
+
+
+REASONS = ("open", "all", "none")
+CLOSED = ("opportunity", "customer", "disqualified")  # no longer anyone's to qualify: no reasons by default
+REASON_CHUNK = 2_000
 
 
 def predict(
-    source: Source, model: SavedModel, vocabulary: Vocabulary, *, at: datetime, reasons: bool = True
+    source: Source,
+    model: SavedModel,
+    vocabulary: Vocabulary,
+    *,
+    at: datetime,
+    reasons: str = "open",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Predictions:
-    """Every lead as it stands at ``at``, scored by ``model``."""
+    """Every lead as it stands at ``at``, scored by ``model``; the top reasons of the leads ``reasons``
+    says: ``open`` (not yet an opportunity, a customer or disqualified), ``all`` or ``none``. Reasons
+    cost far more than the probability (TreeSHAP over every tree: about 0.6 ms a lead against 0.02 ms),
+    so they are computed a chunk at a time, reporting ``progress(done, total)``."""
+    if reasons not in REASONS:
+        raise InvalidInput(f"reasons for {reasons!r}? say one of {', '.join(REASONS)}")
     leads = source.table("leads")
-    ids = source.arrow(leads.select("id")).column("id").to_numpy().astype(np.int64)
-    ids.sort()
+    read = source.arrow(leads.select("id", "stage"))
+    order = np.argsort(read.column("id").to_numpy(), kind="stable")
+    ids = read.column("id").to_numpy().astype(np.int64)[order]
+    stage = read.column("stage").to_numpy(zero_copy_only=False)[order]
     moment = np.full(len(ids), int(at.timestamp()), dtype=np.int64)
     frame = lead_features(source, leads.id, ids, moment, vocabulary)
     scorer = model.scorer()
     probability = scorer.probability(frame)
-    return Predictions(ids, probability, scorer.reasons(frame) if reasons else [])
+    wanted = {
+        "all": np.arange(len(ids)),
+        "open": np.flatnonzero(~np.isin(stage, CLOSED)),
+        "none": np.zeros(0, dtype=np.int64),
+    }[reasons]
+    explained: list[list[Reason] | None] = [None] * len(ids)
+    for start in range(0, len(wanted), REASON_CHUNK):
+        part = wanted[start : start + REASON_CHUNK]
+        for position, found in zip(part, scorer.reasons(frame.iloc[part]), strict=True):
+            explained[position] = found
+        if progress is not None:
+            progress(start + len(part), len(wanted))
+    return Predictions(ids, probability, explained)
 
 
 def vocabulary_of_description(description: dict[str, Any]) -> Vocabulary:
@@ -148,6 +179,6 @@ def reasons_frame(predictions: Predictions) -> pd.DataFrame:
     rows = [
         {"lead_id": int(lead), "rank": rank, "feature": r.feature, "value": r.value, "contribution": r.contribution}
         for lead, reasons in zip(predictions.lead_ids, predictions.reasons, strict=True)
-        for rank, r in enumerate(reasons, start=1)
+        for rank, r in enumerate(reasons or [], start=1)
     ]
     return pd.DataFrame(rows, columns=["lead_id", "rank", "feature", "value", "contribution"])
