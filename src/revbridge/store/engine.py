@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +32,20 @@ def writing(engine: Engine) -> Engine:
     plain deferred transactions, so in WAL mode they never wait for a writer.
     """
     return engine.execution_options(revbridge_writes=True) if engine.dialect.name == "sqlite" else engine
+
+
+@contextmanager
+def driver_cursor(engine: Engine) -> Iterator[Any]:
+    """A cursor of the database driver itself (``executemany``, PostgreSQL's ``COPY``) in one writing
+    transaction, committed when the block ends and closed."""
+    with writing(engine).begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -16,7 +16,7 @@ import pyarrow.csv as pcsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.store.engine import writing
+from revbridge.store.engine import driver_cursor, writing
 from revbridge.store.tables import PredictiveModelRow, table_of
 
 MODELS = table_of(PredictiveModelRow)
@@ -62,10 +62,7 @@ def update_predictions(
     """Write each lead's probability and its reasons (JSON text; none for None), scored by model
     ``version`` at ``at``, in one transaction."""
     stamp = at.astimezone(UTC)
-    with writing(engine).begin() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
+    with driver_cursor(engine) as cursor:
         if engine.dialect.name == "sqlite":
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back
             cursor.executemany(
@@ -89,4 +86,3 @@ def update_predictions(
                 "predicted_version = %s, predicted_at = %s FROM _predictions p WHERE leads.id = p.id",
                 (version, stamp),
             )
-        cursor.close()

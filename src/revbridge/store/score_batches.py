@@ -17,7 +17,7 @@ import pyarrow.csv as pcsv
 from sqlalchemy.engine import Engine
 
 from revbridge.store.arrow_reads import STREAMED, read_arrow
-from revbridge.store.engine import writing
+from revbridge.store.engine import driver_cursor
 
 SCORE_COLUMNS = ("fit_score", "engagement_score", "score", "score_reasons", "engagement_state")
 
@@ -83,10 +83,7 @@ def update_lead_scores(
     JSON columns come as text. ``ahead`` may make the next chunks ready (turned into the rows the driver
     binds) while one is written: ``connectors.prefetch.prefetch`` does it on a second thread."""
     stamp = now.astimezone(UTC)
-    with writing(engine).begin() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
+    with driver_cursor(engine) as cursor:
         if engine.dialect.name == "sqlite":
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
             sets = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
@@ -106,7 +103,6 @@ def update_lead_scores(
                 f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
                 (stamp, stamp),
             )
-        cursor.close()
 
 
 def _bound_rows(chunk: pa.Table) -> list[tuple[Any, ...]]:
