@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from revbridge import bootstrap
+from revbridge.cli._moments import moment
 from revbridge.cli._output import (
     DatabaseOption,
     FormatOption,
     OutputFormat,
+    definitions_help,
     emit_json,
     emit_rows,
     emit_summary,
@@ -33,7 +36,8 @@ from revbridge.services.sla_versions import (
 app = typer.Typer(
     help="The marketing–sales SLA as code: one YAML file both teams sign.\n\n"
     "Check a file with `validate`, store a signed version with `apply`, read the version in force with "
-    "`show`, and see what a change means with `diff`. Start from examples/sla.yaml.",
+    "`show`, and see what a change means with `diff`; try one on the stored history with `simulate` and "
+    "`suggest-threshold`. Start from examples/sla.yaml.",
     no_args_is_help=True,
 )
 
@@ -296,3 +300,247 @@ def _resolve(ref: str, database: str | None) -> Sla:
             raise NoSlaInForce(now)
         return found[1]
     raise typer.BadParameter(f"{ref!r} is not a file, a version number or 'current'")
+
+
+class SimulationPeriod(StrEnum):
+    week = "week"
+    month = "month"
+
+
+class SweptScore(StrEnum):
+    score = "score"
+    engagement = "engagement"
+    fit = "fit"
+
+
+_SIMULATE_EXAMPLES = """Examples:
+
+    revbridge sla simulate new-sla.yaml --since 2026-01-01
+
+    revbridge sla simulate new-sla.yaml --since 2026-01-01 --per week --format json"""
+_SUGGEST_EXAMPLES = """Examples:
+
+    revbridge sla suggest-threshold --capacity 120
+
+    revbridge sla suggest-threshold --capacity 30 --per week --on engagement --sla new-sla.yaml --format json"""
+PerOption = Annotated[
+    SimulationPeriod | None,
+    typer.Option("--per", help="Count MQLs per week or per month (default: the SLA's MQL volume period, else month)."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Up to this day or moment, exclusive (default: now).")
+]
+
+
+def simulate(
+    file: SlaFile,
+    since: Annotated[
+        str, typer.Option("--since", metavar="DATE", help="From this day or moment (UTC unless it says), inclusive.")
+    ],
+    until: UntilOption = None,
+    per: PerOption = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    from revbridge.services.sla_simulation import simulate as replay_history
+
+    sla = load_sla(_read(file), source=str(file))
+    start, end = moment(since, option="--since"), moment(until, option="--until")
+    report, seconds = replay_history(bootstrap.engine(database), sla, since=start, until=end, per=_period(per, sla))
+    if fmt is OutputFormat.json:
+        emit_json({**_whatif_json(report), "timings_seconds": seconds})
+        return
+    _emit_whatif(report, fmt, str(file))
+
+
+def suggest_threshold(
+    capacity: Annotated[
+        float, typer.Option("--capacity", min=0, help="How many MQLs sales can work per period (see --per).")
+    ],
+    per: PerOption = None,
+    on: Annotated[
+        SweptScore | None,
+        typer.Option("--on", help="The score whose threshold to sweep (default: the MQL condition's main score)."),
+    ] = None,
+    sla_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sla", exists=True, dir_okay=False, readable=True, help="A proposed SLA file (default: the SLA in force)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="From this day or moment, inclusive (default: a year before now)."
+        ),
+    ] = None,
+    until: UntilOption = None,
+    step: Annotated[
+        float | None, typer.Option("--step", min=0.001, help="Between thresholds (default: a round step, about 20).")
+    ] = None,
+    database: DatabaseOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    from revbridge.services.sla_simulation import suggest_threshold as sweep_history
+
+    engine = bootstrap.engine(database)
+    end = moment(until, option="--until")
+    start = moment(since, option="--since") if since else end - timedelta(days=365)
+    if sla_file is not None:
+        sla = load_sla(_read(sla_file), source=str(sla_file))
+    else:
+        found = current_sla(engine, end)
+        if found is None:
+            raise NoSlaInForce(end)
+        sla = found[1]
+    found_per = _period(per, sla)
+    chosen = sweep_history(
+        engine,
+        sla,
+        since=start,
+        until=end,
+        per=found_per,
+        capacity=capacity,
+        on=on.value if on else None,
+        step=step,
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "threshold": r.threshold,
+            f"mqls_busiest_{chosen.per}": r.busiest,
+            f"mqls_average_{chosen.per}": round(r.average, 2),
+            "mqls": r.mqls,
+            "expected_conversions": round(r.expected, 2),
+            "within_capacity": r.fits,
+            "current": r.current,
+            "proposed": chosen.proposal is not None and r.threshold == chosen.proposal.threshold,
+        }
+        for r in chosen.rows
+    ]
+    proposal = None if chosen.proposal is None else chosen.proposal.threshold
+    if fmt is OutputFormat.json:
+        emit_json(
+            {
+                "on": chosen.on,
+                "per": chosen.per,
+                "capacity": chosen.capacity,
+                "since": chosen.since,
+                "until": chosen.until,
+                "current": chosen.current,
+                "proposed": proposal,
+                "chance_from": chosen.chances,
+                "caveats": chosen.caveats,
+                "sweep": rows,
+                "timings_seconds": chosen.seconds,
+            }
+        )
+        return
+    if fmt is OutputFormat.csv:
+        emit_rows(rows, fmt)
+        return
+    top = max((r["expected_conversions"] for r in rows), default=0.0) or 1.0
+    for row in rows:
+        marks = ("◀ proposed" if row["proposed"] else "") + (" now" if row["current"] else "")
+        marks += "" if row["within_capacity"] else " over"
+        row["chart"] = "█" * round(20 * float(row["expected_conversions"]) / top) + (" " + marks if marks else "")
+    shown = [c for c in rows[0] if c not in ("current", "proposed", "within_capacity")] if rows else []
+    emit_rows(rows, fmt, columns=shown, title=f"MQL threshold on {chosen.on}: capacity {capacity:g} per {chosen.per}")
+    if proposal is None:
+        typer.echo(
+            f"no threshold tried keeps the busiest {chosen.per} within {capacity:g} MQLs: sales' capacity is below "
+            "what even the strictest threshold sends; raise --capacity, or tighten the rest of the condition"
+        )
+    else:
+        typer.echo(
+            f"proposed: {chosen.on} >= {proposal:g} (now {chosen.current:g}): "
+            f"{chosen.proposal.expected:.1f} expected conversions, busiest {chosen.per} "  # type: ignore[union-attr]
+            f"{chosen.proposal.busiest} MQLs"  # type: ignore[union-attr]
+        )
+    typer.echo("chance of converting from: " + ", ".join(f"{k} {v} leads" for k, v in chosen.chances.items()))
+    for caveat in chosen.caveats:
+        typer.echo(f"note: {caveat}")
+
+
+def _period(per: SimulationPeriod | None, sla: Sla) -> str:
+    if per is not None:
+        return per.value
+    volume = sla.commitments.marketing.mql_volume
+    return volume.per if volume is not None and volume.per in ("week", "month") else "month"
+
+
+def _side_json(side: Any) -> dict[str, Any]:
+    return {
+        "leads": side.leads,
+        "accepted": side.accepted,
+        "rejected": side.rejected,
+        "never_judged": side.never_judged,
+        "acceptance_rate": side.acceptance_rate,
+        "sqls": side.sqls,
+        "opportunities": side.opportunities,
+        "customers": side.customers,
+        "sql_to_opportunity_rate": side.sql_to_opportunity_rate,
+    }
+
+
+def _whatif_json(report: Any) -> dict[str, Any]:
+    return {
+        "since": report.since,
+        "until": report.until,
+        "per": report.per,
+        "proposed": {**_side_json(report.proposed), "before_since": report.before_since},
+        "actual": {**_side_json(report.actual), "entries": report.actual_entries, "by_sla": report.actual_by_version},
+        "overlap": {"both": report.both, "only_proposed": report.only_proposed, "only_actual": report.only_actual},
+        "periods": report.period_rows,
+        "commitments": [vars(c) for c in report.commitments],
+        "caveats": report.caveats,
+    }
+
+
+def _emit_whatif(report: Any, fmt: OutputFormat, name: str) -> None:
+    p, a = report.proposed, report.actual
+    labels = [
+        ("MQL leads", "leads"),
+        ("accepted by sales", "accepted"),
+        ("rejected by sales", "rejected"),
+        ("never judged (unknown)", "never_judged"),
+        ("acceptance rate (of judged)", "acceptance_rate"),
+        ("reached SQL", "sqls"),
+        ("became opportunities", "opportunities"),
+        ("became customers", "customers"),
+    ]
+    rows = [{"measure": label, "proposed": getattr(p, key), "actual": getattr(a, key)} for label, key in labels]
+    rows += [
+        {"measure": "MQL before since (proposed)", "proposed": report.before_since, "actual": None},
+        {"measure": "MQL entries (actual)", "proposed": None, "actual": report.actual_entries},
+        {"measure": "both", "proposed": report.both, "actual": report.both},
+        {"measure": "only proposed / only actual", "proposed": report.only_proposed, "actual": report.only_actual},
+    ]
+    window = f"{report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"
+    emit_rows(rows, fmt, columns=["measure", "proposed", "actual"], title=f"{name} against history, {window}")
+    periods = report.period_rows
+    if fmt is OutputFormat.table:  # a period by its first day; one cut short by the window says so
+        periods = [
+            {**r, "period": f"{r['period']:%Y-%m-%d}" + ("" if r["whole"] else " (part)")} for r in report.period_rows
+        ]
+    emit_rows(periods, fmt, columns=["period", "proposed", "actual"], title=f"MQLs per {report.per}")
+    commitments = [{k: v for k, v in vars(c).items() if k not in ("target", "per")} for c in report.commitments]
+    if commitments:
+        emit_rows(commitments, fmt, title="The proposed SLA's commitments")
+    if fmt is OutputFormat.table:
+        by_sla = ", ".join(f"{k}: {v}" for k, v in report.actual_by_version.items()) or "none"
+        typer.echo(f"actual MQL entries by SLA version: {by_sla}")
+        for caveat in report.caveats:
+            typer.echo(f"note: {caveat}")
+
+
+app.command(
+    name="simulate",
+    help="Replay the stored touchpoints under a proposed SLA: its MQLs beside the actual ones, what sales "
+    "did with them, and each team's commitments.\n\n"
+    + definitions_help("revbridge.domain.sla_whatif", _SIMULATE_EXAMPLES),
+)(handles_errors(simulate))
+app.command(
+    name="suggest-threshold",
+    help="Propose the MQL threshold that gives the most expected conversions within sales' capacity.\n\n"
+    + definitions_help("revbridge.domain.threshold_sweep", _SUGGEST_EXAMPLES),
+)(handles_errors(suggest_threshold))

@@ -43,7 +43,9 @@ class BatchEngagement:
         return totals
 
 
-def _rules(engagement: Engagement, kinds: Sequence[str]) -> tuple[Floats, Floats, Floats]:
+def engagement_rules(engagement: Engagement, kinds: Sequence[str]) -> tuple[Floats, Floats, Floats]:
+    """Per touchpoint type of ``kinds``: its points, its cap per window (inf: none) and its window's length
+    in seconds (1 where there is no cap)."""
     points = np.zeros(len(kinds))
     cap = np.full(len(kinds), np.inf)
     window = np.ones(len(kinds))
@@ -72,7 +74,7 @@ def batch_engagement(
     touchpoints. Sums per (lead, type) are bin counts over a dense (lead, type) index. When the leads'
     ids or the windows span too wide a range for that, ``_engagement_in_order`` sorts everything.
     """
-    points, cap, window_length = _rules(engagement, kinds)
+    points, cap, window_length = engagement_rules(engagement, kinds)
     keep = (points[kind] != 0) & (seconds <= now)
     lead, kind, seconds = lead[keep], kind[keep], seconds[keep]
     if len(lead) == 0:
@@ -208,7 +210,7 @@ def _engagement_in_order(
 ) -> BatchEngagement:
     """``batch_engagement`` by sorting every touchpoint by (lead, type, time): for any range of ids.
     Takes the touchpoints that count (points, not after ``now``), at least one."""
-    points, cap, window_length = _rules(engagement, kinds)
+    points, cap, window_length = engagement_rules(engagement, kinds)
     capped = np.isfinite(cap[kind])
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
     order = _order(lead * len(kinds) + kind, seconds)

@@ -152,7 +152,8 @@ class RescoreSummary:
         return asdict(self)
 
 
-def _competitor_points(sla: Sla, emails: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
+def competitor_penalties(sla: Sla, emails: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Per lead of ``emails``: the SLA's points for an e-mail at a competitor's domain, else 0."""
     engagement = sla.scoring.engagement
     if engagement is None or engagement.competitors is None:
         return np.zeros(len(emails))
@@ -200,7 +201,7 @@ def _rescore_all(
     fit = np.zeros(len(ids))
     for rule, mask in zip(sla.scoring.fit, matched, strict=True):
         fit += np.where(mask, float(rule.points), 0.0)
-    penalty = _competitor_points(sla, leads.column("email"))
+    penalty = competitor_penalties(sla, leads.column("email"))
     engaged = penalty.copy()
     if batch is not None:
         engaged += batch.totals(ids)
