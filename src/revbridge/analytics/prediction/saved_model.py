@@ -2,9 +2,9 @@
 (with the categories it learned), the calibration's steps, and the columns in order. No pickle: a
 saved model still loads after scikit-learn or Python is upgraded, and it can be read.
 
-Scoring needs LightGBM only: the trees' raw score (log odds, what scikit-learn calibrates, as the
-trees have a ``decision_function``), then the isotonic calibration as the piecewise linear map through
-its steps (what ``IsotonicRegression`` computes, clipped at the ends).
+Scoring needs LightGBM only: the trees' raw score (log odds, what the calibration maps), then the
+isotonic calibration as the piecewise linear map through its steps (what ``IsotonicRegression``
+computes, clipped at the ends).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class SavedModel:
 
     @classmethod
     def of(cls, model: LeadModel) -> SavedModel:
-        if model.calibrated is None:
+        if model.isotonic is None:
             raise ValueError("fit the model first")
-        isotonic = model.calibrated.calibrated_classifiers_[0].calibrators[0]
+        isotonic = model.isotonic
         return cls(
             model.columns,
             model.trees.booster_.model_to_string(),
