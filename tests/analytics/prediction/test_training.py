@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from sklearn.isotonic import IsotonicRegression
 from sqlalchemy.engine import Engine
 
 from revbridge.analytics.prediction.model import LeadModel
@@ -118,3 +119,25 @@ def test_an_outcome_not_yet_known_is_left_out(store: Source) -> None:
 def test_too_little_history_says_what_to_do(store: Source) -> None:
     with pytest.raises(NotEnoughHistory, match="Import more history"):
         train(store, until=day(100))
+
+
+def test_with_many_rows_the_calibration_is_fitted_on_a_held_out_share(
+    store: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From HOLD_OUT_FROM rows on, one fit: the trees learn from 85%, the map from the other 15%."""
+    monkeypatch.setattr("revbridge.analytics.prediction.model.HOLD_OUT_FROM", 100)
+    seen: list[int] = []
+    fit = IsotonicRegression.fit
+
+    def counted(self: IsotonicRegression, x: np.ndarray, y: np.ndarray) -> IsotonicRegression:
+        seen.append(len(x))
+        return fit(self, x, y)
+
+    monkeypatch.setattr(IsotonicRegression, "fit", counted)
+    rows = training_set(store, until=UNTIL)
+    model = LeadModel().fit(rows.features, rows.converted)
+    assert seen == [45]  # the map learned from the held-out 15% of 300 leads
+    probability = model.predict_proba(rows.features)
+    assert ((probability >= 0) & (probability <= 1)).all()
+    saved = SavedModel.from_dict(json.loads(json.dumps(SavedModel.of(model).as_dict())))
+    assert np.abs(saved.scorer().probability(rows.features) - probability).max() < 1e-12
