@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +13,14 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
 from revbridge.cli.main import app
+from revbridge.services.sla_versions import apply_sla
 from revbridge.store.tables import LeadRow
 from tests.analytics.prediction.test_training import history
 
 UNTIL = "2026-02-05T09:00:00Z"  # day 400 of the history
 EARLY = "2025-03-15T09:00:00Z"  # day 73: too few known outcomes
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
+NOW = datetime(2026, 2, 5, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -97,3 +102,11 @@ def test_reasons_are_worked_out_for_the_open_leads_unless_told_otherwise(store: 
     as_json("score", "--at", "2025-05-30T09:00:00Z", "--reasons", "none")
     assert set(reasons().values()) == {None}
     assert run("score", "--reasons", "some").exit_code == 2
+
+
+def test_the_sla_says_what_the_score_predicts_and_the_options_win(store: Engine) -> None:
+    text = EXAMPLE.read_text().replace("    within: 90d ", "    within: 30d ")
+    signed = {"marketing": "m", "sales": "s"}
+    apply_sla(store, text, effective_from=datetime(2024, 1, 1, tzinfo=UTC), signed_by=signed, now=NOW)
+    assert as_json("train", "--until", UNTIL)["label"] == "opportunity within 30 days of mql"
+    assert as_json("train", "--until", UNTIL, "--horizon", "90")["label"] == "opportunity within 90 days of mql"

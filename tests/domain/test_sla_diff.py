@@ -192,3 +192,11 @@ def test_more_changes_in_one_section_read_one_by_one_in_file_order() -> None:
         "Attempts: 3 within 5 business days → 4 within 5 business days",
         "Escalation when the attempts rule is missed: team sales_ops → team sales_ops, and the lead is reassigned",
     ]
+
+
+def test_what_the_predictive_model_foresees_reads_in_words() -> None:
+    assert sentences_after(("    within: 90d ", "    within: 60d ")) == [
+        "Predictive model foresees: opportunity within 90 days of mql → opportunity within 60 days of mql"
+    ]
+    section = EXAMPLE[EXAMPLE.index("  predictive:") : EXAMPLE.index("\nqualification:")]
+    assert sentences_after((section, "")) == []  # left out, it foresees the same: the default

@@ -23,6 +23,7 @@ from revbridge.cli._output import (
     handles_errors,
 )
 from revbridge.cli.metrics import EngineOption
+from revbridge.domain.sla_sections import PredictiveLabel
 
 app = typer.Typer(
     help="The predictive lead score: learn from known outcomes, and measure it before trusting it.",
@@ -167,11 +168,18 @@ def train(
         str | None,
         typer.Option("--until", help="Learn from what was known by then (ISO 8601, UTC unless it says); default now."),
     ] = None,
-    scored: Annotated[str, typer.Option("--scored", help="The stage at which a lead is scored.")] = "mql",
+    scored: Annotated[
+        str | None,
+        typer.Option("--scored", help="The stage at which a lead is scored (default: the SLA's, else mql)."),
+    ] = None,
     outcome: Annotated[
-        str, typer.Option("--outcome", help="The stage the score predicts it will reach.")
-    ] = "opportunity",
-    horizon: Annotated[int, typer.Option("--horizon", help="Within how many days of being scored.", min=1)] = 90,
+        str | None,
+        typer.Option("--outcome", help="The stage it predicts a lead reaches (default: the SLA's, else opportunity)."),
+    ] = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option("--horizon", help="Within how many days of being scored (default: the SLA's, else 90).", min=1),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the model.")] = 0,
     database: DatabaseOption = None,
     engine: EngineOption = None,
@@ -184,7 +192,8 @@ def train(
     by then (touches in the last 7, 30 and 90 days, by type and by channel, days since its first and last
     touch, and whether its touches are speeding up), from nothing after that moment. Its outcome is
     whether it became an opportunity (`--outcome`) within 90 days (`--horizon`); a lead whose 90 days
-    have not passed yet is left out, as its outcome is not known.
+    have not passed yet is left out, as its outcome is not known. The SLA may say otherwise
+    (`scoring.predictive: {scored: mql, outcome: opportunity, within: 90d}`); the options win over it.
 
     The model learns from the earlier 80% of those leads and is measured on the later 20%, as it will be
     used: on leads it has not seen. The figures printed are of that later part: ROC AUC (the chance a
@@ -205,7 +214,12 @@ def train(
     from revbridge.services.predictions import save_model
 
     moment_until = moment(until, option="--until")
-    label = Label(scored=scored, outcome=outcome, horizon=timedelta(days=horizon))
+    said = _sla_label(database, moment_until)
+    label = Label(
+        scored=scored or said.scored,
+        outcome=outcome or said.outcome,
+        horizon=timedelta(days=horizon) if horizon is not None else said.within.as_timedelta(),
+    )
     with bootstrap.source(database, engine, None) as source:
         trained = learn(source, until=moment_until, label=label, seed=seed)
     version = save_model(
@@ -226,6 +240,17 @@ def train(
         **{name: round(metrics[name], 4) for name in ("roc_auc", "pr_auc", "brier", "base_rate")},
     }
     emit_summary(summary, fmt, title=f"Predictive score, version {version}")
+
+
+def _sla_label(database: str | None, at: datetime) -> PredictiveLabel:
+    """The label the SLA in force at ``at`` says (``scoring.predictive``), else the default one."""
+    from revbridge.services.contract import contract_at
+    from revbridge.services.sla_versions import NoSlaInForce
+
+    try:
+        return contract_at(bootstrap.engine(database), at).sla.scoring.label
+    except NoSlaInForce:
+        return PredictiveLabel()
 
 
 @app.command()

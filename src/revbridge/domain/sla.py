@@ -263,8 +263,22 @@ def _recycling_problems(scoring: Scoring, recycling: Recycling) -> Iterator[Prob
     yield from _condition_problems(scoring, {("recycling", "reenter_when"): recycling.reenter_when})
 
 
+def _label_problems(stages: list[Stage], scoring: Scoring) -> Iterator[Problem]:
+    """The predictive score's stages are funnel stages, the outcome after the scoring stage."""
+    order = [s.id for s in stages]
+    if "predictive" not in scoring.model_fields_set:
+        return  # the default names stages a funnel of other stages need not have
+    label = scoring.predictive
+    for field_name, stage in (("scored", label.scored), ("outcome", label.outcome)):
+        if stage not in order:
+            yield ("scoring", "predictive", field_name), f"unknown stage {stage!r}; expected one of: {', '.join(order)}"
+    if label.scored in order and label.outcome in order and order.index(label.outcome) <= order.index(label.scored):
+        yield ("scoring", "predictive", "outcome"), f"{label.outcome} does not come after {label.scored}"
+
+
 _CHECKS: tuple[tuple[tuple[str, ...], Any], ...] = (
     (("stages",), _stage_problems),
+    (("stages", "scoring"), _label_problems),
     (("stages", "transitions"), _transition_problems),
     (("scoring", "qualification"), _qualification_problems),
     (("scoring", "recycling"), _recycling_problems),

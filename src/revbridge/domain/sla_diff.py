@@ -196,6 +196,12 @@ def _scoring(old: Sla, new: Sla) -> Iterator[Change]:
         old.scoring.predictive_weight,
         new.scoring.predictive_weight,
     )
+    yield from _value("scoring.predictive", "Predictive model foresees", _label(old), _label(new))
+
+
+def _label(sla: Sla) -> str:
+    label = sla.scoring.label
+    return f"{label.outcome} within {_text(label.within)} of {label.scored}"
 
 
 def _fit_rules(rules: list[FitRule]) -> dict[str, FitRule]:

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from revbridge.domain.durations import number_text
+from revbridge.domain.durations import Duration, number_text
 from revbridge.domain.records import PERSON_FIELDS
 from revbridge.domain.sla_values import (
     AssigneeField,
@@ -243,10 +243,25 @@ class Engagement(Part):
     competitors: Competitors | None = None
 
 
+class PredictiveLabel(Part):
+    """What the predictive score learns to foresee (``revbridge model train``): that a lead reaches
+    ``outcome`` within ``within`` of reaching ``scored``, the moment it is described as it stood."""
+
+    scored: Identifier = "mql"
+    outcome: Identifier = "opportunity"
+    within: CalendarDuration = Duration(90, "d")
+
+
 class Scoring(Part):
     fit: list[FitRule] = []
     engagement: Engagement | None = None
     predictive_weight: Rate | None = None  # share of the combined score from the model (0..1)
+    predictive: PredictiveLabel = PredictiveLabel()  # not said: an opportunity within 90 days of the MQL
+
+    @property
+    def label(self) -> PredictiveLabel:
+        """What the predictive score foresees."""
+        return self.predictive
 
 
 # --- qualification, routing ---------------------------------------------------------------------------
