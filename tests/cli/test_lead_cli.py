@@ -141,8 +141,8 @@ def test_leads_are_listed_as_csv(owner: str) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "id,name,email,company,stage,owner,score,stage_changed_at",
-        f"1,Pat Number1,p1@acme.com,Acme,mql,{owner},70,{MONDAY.isoformat()}",
+        "id,name,email,company,stage,owner,score,p_convert,stage_changed_at",
+        f"1,Pat Number1,p1@acme.com,Acme,mql,{owner},70,,{MONDAY.isoformat()}",  # no model has scored it
     ]
 
 

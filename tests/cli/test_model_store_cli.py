@@ -57,6 +57,8 @@ def test_train_keeps_a_version_and_score_writes_every_lead_with_its_reasons(stor
 
     listed = as_json("list")
     assert [m["version"] for m in listed] == [2, 1]
+    leads = json.loads(CliRunner().invoke(app, ["lead", "list", "--format", "json"]).stdout)
+    assert all(0 <= line["p_convert"] <= 1 for line in leads)  # wherever the score appears
 
     shown = CliRunner().invoke(app, ["lead", "show", "147"])
     assert shown.exit_code == 0, shown.output

@@ -100,7 +100,7 @@ def list_(
         revbridge lead list --limit 10 --format csv
     """
     found = leads.list_leads(bootstrap.engine(database), stage=stage, owner_email=owner, limit=limit)
-    columns = ["id", "name", "email", "company", "stage", "owner", "score", "stage_changed_at"]
+    columns = ["id", "name", "email", "company", "stage", "owner", "score", "p_convert", "stage_changed_at"]
     emit_rows([line.as_dict() for line in found], fmt, columns=columns, title="Leads")
 
 

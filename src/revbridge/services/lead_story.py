@@ -172,6 +172,7 @@ class LeadLine:
     stage: str
     owner: str | None
     score: float
+    p_convert: float | None  # the predictive score's probability, if a model scored it
     stage_changed_at: datetime | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -217,7 +218,9 @@ def list_leads(
             owner_id = owner.id
         rows = q.list_leads(conn, stage=stage, owner_id=owner_id, limit=limit)
     return [
-        LeadLine(r.id, display_name(r), r.email, r.company, r.stage, r.owner_email, r.score, r.stage_changed_at)
+        LeadLine(
+            r.id, display_name(r), r.email, r.company, r.stage, r.owner_email, r.score, r.predicted, r.stage_changed_at
+        )
         for r in rows
     ]
 

@@ -87,6 +87,7 @@ def list_leads(conn: Connection, *, stage: str | None, owner_id: int | None, lim
             LeadRow.company,
             LeadRow.stage,
             LeadRow.score,
+            LeadRow.predicted,
             LeadRow.stage_changed_at,
             owner.email.label("owner_email"),
         )
