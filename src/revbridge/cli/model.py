@@ -52,7 +52,8 @@ _INTRO = (
     "Two checks of the predictive score. Without --csv: the stored model (`revbridge model train`) measured "
     "again on the leads whose outcome became known since it was measured, beside its own figures, with a "
     "verdict: stale when ROC AUC fell more than 0.05, the Brier score rose more than 20%, the base rate "
-    "moved by more than half, or it learned from leads more than 180 days old.\n\n"
+    "moved by more than half, the scores spread otherwise (a population stability index above 0.25), or it "
+    "learned from leads more than 180 days old.\n\n"
     "With --csv: cross-validate a predictive lead score on any CSV export of leads with known outcomes, beside the "
     "SLA's rules score and a naive Bayes baseline, on the same stratified folds. The file is read through "
     "the generic CSV importer's mapping (nothing is written to the database). Leave out the columns sales "
@@ -146,6 +147,10 @@ def _checkup(version: int | None, now: datetime, database: str | None, engine: s
         {"figure": name, "when_measured": round(result.then[name], 4), "recent_leads": _rounded(result.now.get(name))}
         for name in ("roc_auc", "pr_auc", "brier", "base_rate")
     ]
+    if "stability_index" in result.now:  # the spread of the scores against the model's own
+        rows.append(
+            {"figure": "stability_index", "when_measured": 0.0, "recent_leads": _rounded(result.now["stability_index"])}
+        )
     emit_rows(rows, fmt, columns=["figure", "when_measured", "recent_leads"], title=title)
     for reason in result.reasons:
         err_console.print(f"- {reason}")

@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from sqlalchemy.engine import Engine
 
-from revbridge.analytics.prediction.monitoring import checkup
-from revbridge.analytics.prediction.training import train
+from revbridge.analytics.prediction.monitoring import checkup, stability_index
+from revbridge.analytics.prediction.training import deciles, train
 from revbridge.analytics.source import EngineSpec, Source, open_source
 from tests.analytics.prediction.test_training import day, history
 
@@ -55,3 +56,15 @@ def test_too_few_recent_outcomes_are_said_and_age_alone_can_make_it_stale(sqlite
     assert str(soon["reasons"][0]).startswith("only ")  # type: ignore[index]
     assert late["verdict"] == "stale"
     assert any("days ago (more than 180)" in str(r) for r in late["reasons"])  # type: ignore[attr-defined]
+
+
+def test_the_stability_index_is_nought_for_the_same_spread_and_large_for_a_moved_one() -> None:
+    rng = np.random.default_rng(3)
+    measured = rng.beta(2, 5, 10_000)
+    cuts, shares = deciles(measured)
+    assert stability_index(np.asarray(cuts), np.asarray(shares), rng.beta(2, 5, 10_000)) < 0.01
+    assert stability_index(np.asarray(cuts), np.asarray(shares), rng.beta(5, 2, 10_000)) > 0.25
+    # By hand: two bins held half each; now 80% fall in the first: (0.8-0.5)ln(1.6) + (0.2-0.5)ln(0.4).
+    by_hand = 0.3 * np.log(1.6) - 0.3 * np.log(0.4)
+    index = stability_index(np.array([0.5]), np.array([0.5, 0.5]), np.array([0.1] * 8 + [0.9] * 2))
+    assert abs(index - by_hand) < 1e-12

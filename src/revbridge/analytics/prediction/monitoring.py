@@ -10,6 +10,9 @@ and a calibration table (mean predicted probability beside the observed rate, by
 - ROC AUC on the recent leads is more than 0.05 below the model's own (it ranks worse);
 - the Brier score is more than 20% above the model's own (its probabilities are further off);
 - the recent base rate differs from the one it was measured on by more than half (the mix has moved);
+- the scores of the recent leads are spread otherwise than those it was measured on: a population
+  stability index above 0.25 (``Σ (a − e) ln(a / e)`` over the bins cut at the tenths of its measured
+  scores, ``e`` their share in a bin, ``a`` the recent leads'; under 0.1 is the usual "no change");
 - it learned from leads the last of which was scored more than 180 days ago (it is old).
 With fewer than 50 recent leads, or recent leads of only one outcome, the figures say too little to
 judge; the verdict says so, and the model's age alone can make it stale.
@@ -35,6 +38,7 @@ BRIER_RISE = 0.20
 BASE_RATE_SHIFT = 0.5
 MAX_AGE = timedelta(days=180)
 FEW = 50
+PSI_LIMIT = 0.25
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ def checkup(
         }
         calibration = calibration_table(truth, p)
         reasons += _drift(then, figures)
+        if "spread" in description:
+            spread = description["spread"]
+            figures["stability_index"] = stability_index(np.asarray(spread["cuts"]), np.asarray(spread["shares"]), p)
+            if figures["stability_index"] > PSI_LIMIT:
+                reasons.append(f"the scores are spread otherwise: stability index {figures['stability_index']:.2f}")
     else:
         reasons.append(
             f"only {len(recent)} recent leads with a known outcome ({int(truth.sum())} converted): too few to "
@@ -102,6 +111,16 @@ def checkup(
         reasons.append(f"it learned from leads scored up to {age.days} days ago (more than {MAX_AGE.days})")
     stale = any(not r.startswith("only ") for r in reasons)
     return Checkup(version, len(recent), then, figures, age.days, stale, reasons, calibration)
+
+
+def stability_index(cuts: np.ndarray, expected: np.ndarray, scores: np.ndarray) -> float:
+    """The population stability index of ``scores`` against a model's own: over the bins ``cuts`` make,
+    ``Σ (a − e) ln(a / e)`` with ``e`` the share of its measured scores in a bin (``expected``) and ``a``
+    the share of ``scores``; bins that held none of its scores are left out."""
+    counts = np.bincount(np.searchsorted(cuts, scores, side="right"), minlength=len(cuts) + 1)
+    share = np.maximum(counts / max(len(scores), 1), 1e-4)  # an empty bin counts as nearly empty, not -inf
+    held = expected > 0
+    return float(np.sum((share[held] - expected[held]) * np.log(share[held] / expected[held])))
 
 
 def _drift(then: dict[str, float], now: dict[str, float]) -> list[str]:

@@ -60,6 +60,7 @@ class Trained:
     learned_from: tuple[datetime, datetime]
     measured_on: tuple[datetime, datetime]
     metrics: dict[str, float] = field(default_factory=dict)
+    spread: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())  # ``deciles`` of its scores, measured
 
     def description(self) -> dict[str, Any]:
         """Everything but the trees, as JSON-able data."""
@@ -71,6 +72,7 @@ class Trained:
             "learned_from": [m.isoformat() for m in self.learned_from],
             "measured_on": [m.isoformat() for m in self.measured_on],
             "metrics": self.metrics,
+            "spread": {"cuts": list(self.spread[0]), "shares": list(self.spread[1])},
             "vocabulary": {"types": list(self.vocabulary.kinds), "channels": list(self.vocabulary.channels)},
         }
 
@@ -112,7 +114,16 @@ def train(source: Source, *, until: datetime, label: Label = Label(), seed: int 
         (moments.iloc[learn].min().to_pydatetime(), moments.iloc[learn].max().to_pydatetime()),
         (moments.iloc[measure].min().to_pydatetime(), moments.iloc[measure].max().to_pydatetime()),
         metrics,
+        deciles(p),
     )
+
+
+def deciles(probability: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """How a set of scores is spread: the nine cuts between its tenths, and the share of the scores in
+    each of the ten bins they make (a tenth each, unless scores tie at a cut)."""
+    cuts = np.quantile(probability, np.linspace(0.1, 0.9, 9))
+    counts = np.bincount(np.searchsorted(cuts, probability, side="right"), minlength=len(cuts) + 1)
+    return tuple(float(c) for c in cuts), tuple(float(c) for c in counts / max(len(probability), 1))
 
 
 @dataclass(frozen=True)
