@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,15 @@ def subset_results(spec: str, database: str) -> dict[str, Any]:
         "won": int(revenue.won.sum()),
         "touchpoints_90d": int(reach.touchpoints.sum()),
     }
+
+
+def finish(report: dict[str, Any], path: Path, show: Callable[[dict[str, Any]], None]) -> None:
+    """Note the load after the runs, print the report with ``show`` and write it as JSON to ``path``."""
+    report["load_average_after"] = os.getloadavg()
+    show(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"figures written to {path}")
 
 
 def measured(command: list[str]) -> tuple[dict[str, Any], float]:

@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import attribution_store as generated  # noqa: E402
-from analytics import measured  # noqa: E402
+from analytics import finish, measured  # noqa: E402
 
 GOAL_RATIO = 10.0
 ENGINES = ("duckdb", "store", "peers")
@@ -355,11 +355,7 @@ def main() -> None:
                 out = str(Path(scratch) / "profiled.parquet")
                 command = [*me, "--child", "ours", "--spec", spec, "--database", url, "--out", out, "--profile"]
                 subprocess.run(command, stdout=subprocess.DEVNULL, check=True)  # the profile goes to stderr
-        report["load_average_after"] = os.getloadavg()
-        print_report(report)
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"figures written to {args.json}")
+        finish(report, args.json, print_report)
 
 
 def print_report(report: dict[str, Any]) -> None:

@@ -69,7 +69,7 @@ import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from analytics import measured  # noqa: E402
+from analytics import finish, measured  # noqa: E402
 
 GOAL_TRAIN_SECONDS, GOAL_SCORE_SECONDS = 60.0, 10.0
 DAY = 86_400
@@ -455,11 +455,7 @@ def main() -> None:
             report["phases"]["scoring"] = fastest([*me, "--child", "scoring"], args.repeat, "probability", "scoring")
         if "reasons" in phases:
             report["phases"]["reasons"] = fastest([*me, "--child", "reasons"], args.repeat, "reasons", "reasons")
-    report["load_average_after"] = os.getloadavg()
-    print_report(report)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"figures written to {args.json}")
+    finish(report, args.json, print_report)
 
 
 def print_report(report: dict[str, Any]) -> None:
