@@ -41,7 +41,21 @@ def init(database: DatabaseOption = None, fmt: FormatOption = OutputFormat.table
 
 def _register() -> None:
     """Add the command groups; each lives in its own module."""
-    from revbridge.cli import attribution, clocks, clv, demo, goals, imports, lead, metrics, mirror, score, sla, worker
+    from revbridge.cli import (
+        attribution,
+        clocks,
+        clv,
+        demo,
+        goals,
+        imports,
+        lead,
+        metrics,
+        mirror,
+        score,
+        serve,
+        sla,
+        worker,
+    )
     from revbridge.cli import model as predictive
 
     app.add_typer(sla.app, name="sla")
@@ -52,6 +66,7 @@ def _register() -> None:
     app.add_typer(goals.app, name="goals")
     app.add_typer(predictive.app, name="model")
     app.command(name="demo")(demo.demo)
+    app.command(name="serve")(serve.serve)
     app.command(name="tick")(clocks.tick)
     app.command(name="worker")(worker.worker)
     app.command(name="score")(score.score)

@@ -49,8 +49,9 @@ def score(
     reasons for its score (`revbridge lead show ID`). Leads that now meet the MQL condition are handed
     to sales and routed; nurtured leads that meet the re-entry condition come back.
 
-    Run it after changing the SLA's scoring, after a large import, or nightly: a touchpoint sent through
-    the API updates its lead's score at once, but decay keeps running and only a rescoring writes it.
+    Run it after changing the SLA's scoring, after a large import or a day of touchpoints through the API
+    (stored, not yet scored one by one), or nightly: a touchpoint scored as it arrives updates its lead's
+    score at once, but decay keeps running and only a rescoring writes it.
 
     Examples:
 

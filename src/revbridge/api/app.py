@@ -1,0 +1,67 @@
+"""The FastAPI application: one per engine, the services behind each route, errors as problems.
+
+Routes parse the request, call one service, and shape its answer; no rule of the business lives here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from sqlalchemy.engine import Engine
+
+from revbridge import __version__
+from revbridge.api import problems
+from revbridge.api.schemas import BatchResult, LeadLineOut, LeadPage, TouchpointBatch, Unresolved
+from revbridge.domain.records import TouchpointRecord
+from revbridge.services.ingest_events import EventIngestor
+from revbridge.services.lead_story import lead_story, list_leads
+
+
+def create_app(engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="RevBridge",
+        version=__version__,
+        summary="One record of every lead's journey, the marketing–sales SLA as code, and the shared numbers.",
+    )
+    app.state.engine = engine
+    problems.install(app)
+
+    @app.get("/leads", tags=["leads"])
+    def leads(
+        store: Annotated[Engine, Depends(_engine)],
+        stage: Annotated[str | None, Query(description="Only leads in this stage.")] = None,
+        owner: Annotated[str | None, Query(description="Only leads owned by this e-mail.")] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many, latest changed first.")] = 50,
+    ) -> LeadPage:
+        """Leads, the most recently changed first."""
+        found = list_leads(store, stage=stage, owner_email=owner, limit=limit)
+        return LeadPage(items=[LeadLineOut(**line.as_dict()) for line in found], limit=limit)
+
+    @app.get("/leads/{lead_id}", tags=["leads"])
+    def lead(lead_id: int, store: Annotated[Engine, Depends(_engine)]) -> dict[str, Any]:
+        """One lead's story: who it is and why it scores so, its journey, stage changes, clocks, verdicts."""
+        return lead_story(store, lead_id).as_dict()
+
+    @app.post("/touchpoints", tags=["touchpoints"])
+    def touchpoints(batch: TouchpointBatch, store: Annotated[Engine, Depends(_engine)]) -> BatchResult:
+        """Up to 1,000 marketing events at once. Idempotent: an event sent again (same source and
+        external id) is stored once. A new e-mail makes a new lead; an unknown lead id is not stored
+        and is listed in ``unresolved``."""
+        records = [TouchpointRecord(**t.model_dump()) for t in batch.touchpoints]
+        result = EventIngestor(store).ingest(records, now=datetime.now(UTC))
+        return BatchResult(
+            received=len(records),
+            added=result.counts.created,
+            already_stored=result.counts.duplicate,
+            leads_created=result.leads_created,
+            unresolved=[Unresolved(index=i, reason=reason) for i, reason in result.unresolved],
+        )
+
+    return app
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine

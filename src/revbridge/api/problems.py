@@ -1,0 +1,51 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``): a ``type``, a ``title``, the HTTP
+``status``, a ``detail`` in words, and for a request that does not validate, ``errors``: each with the
+``field`` it concerns as a path into the request (``body.touchpoints[3].occurred_at``) and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused, RevBridgeError
+
+MEDIA_TYPE = "application/problem+json"
+_STATUS = ((NotFound, 404), (Conflict, 409), (Refused, 422), (InvalidInput, 422))
+
+
+def problem(status: int, title: str, detail: str, **more: Any) -> JSONResponse:
+    body = {"type": f"https://revbridge.dev/problems/{status}", "title": title, "status": status, "detail": detail}
+    return JSONResponse({**body, **more}, status_code=status, media_type=MEDIA_TYPE)
+
+
+def field_path(location: Sequence[str | int]) -> str:
+    """``("body", "touchpoints", 3, "occurred_at")`` → ``body.touchpoints[3].occurred_at``."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def install(app: FastAPI) -> None:
+    """Every error the API can meet answered as a problem."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(422, "The request is not valid", detail, errors=errors)
+
+    @app.exception_handler(RevBridgeError)
+    async def refused(_: Request, error: RevBridgeError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+        return problem(status, type(error).__name__, str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail), str(error.detail))
