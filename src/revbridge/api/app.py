@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge import __version__
 from revbridge.api import problems
-from revbridge.api.schemas import BatchResult, LeadLineOut, LeadPage, TouchpointBatch, Unresolved
+from revbridge.api.schemas import BatchResult, LeadPage, TouchpointBatch, Unresolved
 from revbridge.domain.records import TouchpointRecord
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.lead_story import lead_story, list_leads
@@ -37,7 +37,7 @@ def create_app(engine: Engine) -> FastAPI:
     ) -> LeadPage:
         """Leads, the most recently changed first."""
         found = list_leads(store, stage=stage, owner_email=owner, limit=limit)
-        return LeadPage(items=[LeadLineOut(**line.as_dict()) for line in found], limit=limit)
+        return LeadPage(items=found, limit=limit)
 
     @app.get("/leads/{lead_id}", tags=["leads"])
     def lead(lead_id: int, store: Annotated[Engine, Depends(_engine)]) -> dict[str, Any]:

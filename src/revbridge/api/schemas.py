@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from revbridge.services.lead_story import LeadLine
 
 BATCH_LIMIT = 1_000
 
@@ -53,18 +54,6 @@ class BatchResult(BaseModel):
     unresolved: list[Unresolved] = Field(description="Not stored: the person they name is unknown.")
 
 
-class LeadLineOut(BaseModel):
-    id: int
-    name: str
-    email: str | None
-    company: str | None
-    stage: str
-    owner: str | None
-    score: float
-    p_convert: float | None
-    stage_changed_at: datetime | None
-
-
 class LeadPage(BaseModel):
-    items: list[LeadLineOut]
+    items: list[LeadLine]  # the service's own lines: the schema follows them
     limit: int
