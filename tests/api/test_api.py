@@ -7,9 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.api.app import create_app
+from revbridge.services.api_tokens import make_token, revoke_token
+from revbridge.services.api_tokens import tokens as tokens_of
+from revbridge.store.engine import writing
+from revbridge.store.tables import UserRow
 
 PROBLEM = "application/problem+json"
 
@@ -17,10 +22,17 @@ PROBLEM = "application/problem+json"
 class Client:
     """httpx over ASGI, called from plain tests: each request runs the app in this process."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, token: str | None = None) -> None:
         self.app = app
+        self.token = token
+
+    def as_(self, token: str | None) -> Client:
+        return Client(self.app, token)
 
     def request(self, method: str, url: str, **options: Any) -> httpx.Response:
+        if self.token is not None:
+            options.setdefault("headers", {})["Authorization"] = f"Bearer {self.token}"
+
         async def send() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://revbridge") as api:
@@ -35,9 +47,28 @@ class Client:
         return self.request("POST", url, **options)
 
 
+ROLES = ("admin", "marketing", "sales", "viewer")
+
+
+def people(engine: Engine) -> dict[str, str]:
+    """A person of each role, and a token for each: their role's name; ``viewer-read`` only reads."""
+    with writing(engine).begin() as conn:
+        for role in ROLES:
+            conn.execute(sa.insert(UserRow).values(email=f"{role}@nw.example", name=role.title(), role=role))
+    made = {role: make_token(engine, email=f"{role}@nw.example", name="test").token for role in ROLES}
+    made["admin-read"] = make_token(engine, email="admin@nw.example", name="reader", scopes=["read"]).token
+    return made
+
+
 @pytest.fixture
-def client(engine: Engine) -> Client:
-    return Client(create_app(engine))
+def tokens(engine: Engine) -> dict[str, str]:
+    return people(engine)
+
+
+@pytest.fixture
+def client(engine: Engine, tokens: dict[str, str]) -> Client:
+    """Calls as the admin unless a test says otherwise."""
+    return Client(create_app(engine), tokens["admin"])
 
 
 def touch(n: int, **more: Any) -> dict[str, Any]:
@@ -100,3 +131,40 @@ def test_the_schema_documents_every_route(client: Client) -> None:
     schema = client.get("/openapi.json").json()
     assert {"/leads", "/leads/{lead_id}", "/touchpoints"} <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "reads", "sends"),
+    [
+        ("admin", 200, 200),
+        ("marketing", 200, 200),
+        ("sales", 200, 403),
+        ("viewer", 200, 403),
+        ("admin-read", 200, 403),
+        (None, 401, 401),
+        ("rb_not-a-token", 401, 401),
+    ],
+)
+def test_who_may_call_what(client: Client, tokens: dict[str, str], who: str | None, reads: int, sends: int) -> None:
+    caller = client.as_(tokens.get(who or "", who))
+    answers = [
+        caller.get("/leads"),
+        caller.get("/leads/1"),
+        caller.post("/touchpoints", json={"touchpoints": [touch(1)]}),
+    ]
+    assert [a.status_code for a in answers[::2]] == [reads, sends]
+    assert answers[1].status_code in ((404,) if reads == 200 else (401,))  # no lead 1 yet: found only by a reader
+    for answer in answers:
+        if answer.status_code >= 400:
+            assert answer.headers["content-type"] == PROBLEM
+    if reads == 401:
+        assert answers[0].headers["www-authenticate"] == "Bearer"
+    if sends == 403:
+        assert "may" in answers[2].json()["detail"]
+
+
+def test_a_revoked_token_does_nothing(engine: Engine, client: Client, tokens: dict[str, str]) -> None:
+    listed = tokens_of(engine)
+    marketing = next(t["id"] for t in listed if t["email"] == "marketing@nw.example")
+    revoke_token(engine, marketing)
+    assert client.as_(tokens["marketing"]).get("/leads").status_code == 401

@@ -13,10 +13,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from revbridge.domain.api_access import NotAllowed
 from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused, RevBridgeError
 
 MEDIA_TYPE = "application/problem+json"
-_STATUS = ((NotFound, 404), (Conflict, 409), (Refused, 422), (InvalidInput, 422))
+_TITLES = {401: "A token is needed", 404: "Not Found", 405: "Method Not Allowed"}
+_STATUS = ((NotAllowed, 403), (NotFound, 404), (Conflict, 409), (Refused, 422), (InvalidInput, 422))
 
 
 def problem(status: int, title: str, detail: str, **more: Any) -> JSONResponse:
@@ -48,4 +50,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), str(error.detail))
+        answer = problem(error.status_code, _TITLES.get(error.status_code, str(error.detail)), str(error.detail))
+        answer.headers.update(error.headers or {})
+        return answer

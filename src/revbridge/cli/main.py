@@ -54,6 +54,7 @@ def _register() -> None:
         score,
         serve,
         sla,
+        tokens,
         worker,
     )
     from revbridge.cli import model as predictive
@@ -65,6 +66,7 @@ def _register() -> None:
     app.add_typer(clv.app, name="clv")
     app.add_typer(goals.app, name="goals")
     app.add_typer(predictive.app, name="model")
+    app.add_typer(tokens.app, name="token")
     app.command(name="demo")(demo.demo)
     app.command(name="serve")(serve.serve)
     app.command(name="tick")(clocks.tick)

@@ -47,7 +47,7 @@ from revbridge.store.tables import UtcDateTime, metadata
 # table -> the time column that partitions it by month
 APPEND_ONLY = {"touchpoints": "occurred_at", "activities": "occurred_at", "stage_transitions": "at"}
 # Operational tables of no use to analytics; every other table is snapshotted, new ones included.
-NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots", "predictive_models"})
+NOT_MIRRORED = frozenset({"outbox", "import_runs", "score_snapshots", "predictive_models", "api_tokens"})
 SNAPSHOT = tuple(t.name for t in metadata.sorted_tables if t.name not in APPEND_ONLY and t.name not in NOT_MIRRORED)
 MIRRORED = (*APPEND_ONLY, *SNAPSHOT)
 STATE_FILE = "state.json"

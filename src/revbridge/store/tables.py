@@ -366,6 +366,20 @@ class GoalRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
+class ApiTokenRow(Base):
+    """A token for the HTTP API, acting for one person within its scopes. Only its SHA-256 is kept: the
+    token itself is shown once, when made."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(sa.String(100))  # space-separated: read write
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[datetime | None]
+
+
 class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),)

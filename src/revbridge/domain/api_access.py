@@ -1,0 +1,53 @@
+"""Who may call which part of the HTTP API: a token acts for its person, within its scopes. Pure.
+
+- A token carries scopes: ``read`` (every listing and story) and ``write`` (sending data: touchpoints).
+  A token made without ``write`` can only read, whoever it belongs to.
+- What a person may write follows their role: marketing and admins send touchpoints; sales does not
+  (its side of the journey is activities); viewers only read.
+- An inactive person's tokens, and revoked tokens, do nothing.
+
+Every refusal names what would be allowed, as the lifecycle's refusals do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from revbridge.domain.errors import Refused
+
+Scope = Literal["read", "write"]
+SCOPES: tuple[Scope, ...] = ("read", "write")
+Action = Literal["read", "send_touchpoints"]
+WRITERS: dict[Action, frozenset[str]] = {"send_touchpoints": frozenset({"marketing", "admin"})}
+
+
+class NotAllowed(Refused):
+    """The token may not do this; the message says who may."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The person a token acts for, and the token's scopes."""
+
+    user_id: int
+    email: str
+    role: str
+    scopes: frozenset[str]
+    active: bool = True
+
+
+def check(caller: Caller, action: Action) -> None:
+    """Refuse ``action`` unless the caller's token and role allow it."""
+    if not caller.active:
+        raise NotAllowed(f"{caller.email} is not active: their tokens do nothing")
+    if action == "read":
+        if "read" not in caller.scopes:
+            raise NotAllowed("this token has no read scope")
+        return
+    if "write" not in caller.scopes:
+        raise NotAllowed("this token may only read: make one with the write scope to send data")
+    allowed = WRITERS[action]
+    if caller.role not in allowed:
+        who = " and ".join(sorted(allowed))
+        raise NotAllowed(f"{caller.email} is {caller.role}: only {who} may {action.replace('_', ' ')}")
