@@ -14,12 +14,13 @@ from sqlalchemy.engine import Engine
 
 from revbridge import __version__
 from revbridge.api import problems
-from revbridge.api.schemas import BatchResult, LeadPage, TouchpointBatch, Unresolved
+from revbridge.api.schemas import AcceptIn, BatchResult, LeadPage, RejectIn, TouchpointBatch, Unresolved
 from revbridge.domain.api_access import Caller, check
 from revbridge.domain.records import TouchpointRecord
 from revbridge.services.api_tokens import caller_of
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.lead_story import lead_story, list_leads
+from revbridge.services.leads import accept, reject
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -69,6 +70,31 @@ def create_app(engine: Engine) -> FastAPI:
             leads_created=result.leads_created,
             unresolved=[Unresolved(index=i, reason=reason) for i, reason in result.unresolved],
         )
+
+    @app.post("/leads/{lead_id}/accept", tags=["verdicts"])
+    def accept_lead(
+        lead_id: int,
+        verdict: AcceptIn,
+        store: Annotated[Engine, Depends(_engine)],
+        caller: Annotated[Caller, Depends(_caller)],
+    ) -> dict[str, Any]:
+        """Accept an MQL, as the token's person: the lead's rep (or any sales rep, if the SLA says so)."""
+        check(caller, "give_verdicts")
+        done = accept(store, lead_id, caller.email, at=datetime.now(UTC), rating=verdict.rating, note=verdict.note)
+        return done.as_dict()
+
+    @app.post("/leads/{lead_id}/reject", tags=["verdicts"])
+    def reject_lead(
+        lead_id: int,
+        verdict: RejectIn,
+        store: Annotated[Engine, Depends(_engine)],
+        caller: Annotated[Caller, Depends(_caller)],
+    ) -> dict[str, Any]:
+        """Reject an MQL with one of the SLA's reasons, as the token's person."""
+        check(caller, "give_verdicts")
+        at = datetime.now(UTC)
+        done = reject(store, lead_id, caller.email, verdict.reason, at=at, rating=verdict.rating, note=verdict.note)
+        return done.as_dict()
 
     return app
 

@@ -15,10 +15,18 @@ from starlette.exceptions import HTTPException
 
 from revbridge.domain.api_access import NotAllowed
 from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused, RevBridgeError
+from revbridge.domain.permissions import NotPermitted
 
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {401: "A token is needed", 404: "Not Found", 405: "Method Not Allowed"}
-_STATUS = ((NotAllowed, 403), (NotFound, 404), (Conflict, 409), (Refused, 422), (InvalidInput, 422))
+_STATUS = (
+    (NotAllowed, 403),
+    (NotPermitted, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Refused, 422),
+    (InvalidInput, 422),
+)
 
 
 def problem(status: int, title: str, detail: str, **more: Any) -> JSONResponse:

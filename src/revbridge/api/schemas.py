@@ -57,3 +57,18 @@ class BatchResult(BaseModel):
 class LeadPage(BaseModel):
     items: list[LeadLine]  # the service's own lines: the schema follows them
     limit: int
+
+
+class AcceptIn(BaseModel):
+    """Sales accepts an MQL: it becomes SAL and its follow-up clocks open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int | None = Field(None, ge=1, le=5, description="How good the lead was, 1 to 5.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class RejectIn(AcceptIn):
+    """Sales rejects an MQL with one of the SLA's reasons, which says whether it is recycled or disqualified."""
+
+    reason: str = Field(min_length=1, max_length=100, examples=["no_budget"])
