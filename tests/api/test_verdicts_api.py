@@ -54,3 +54,18 @@ def test_a_rating_is_from_one_to_five(engine: Engine, world: tuple[Client, str])
     answer = client.as_(token(engine, ADA)).post("/leads/1/accept", json={"rating": 9})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "body.rating"
+
+
+def test_marketing_disputes_a_rejection_once(engine: Engine, world: tuple[Client, str]) -> None:
+    client, owner = world
+    rejected = client.as_(token(engine, owner)).post("/leads/1/reject", json={"reason": "no_budget"}).json()
+    feedback = rejected["feedback_id"]
+    maria = client.as_(token(engine, MARIA))
+    disputed = maria.post(f"/feedback/{feedback}/dispute", json={"note": "They booked a demo the next day."})
+    assert disputed.status_code == 200, disputed.text
+    assert disputed.json()["dispute"]["note"] == "They booked a demo the next day."
+    again = maria.post(f"/feedback/{feedback}/dispute", json={"note": "Really."})
+    assert (again.status_code, again.headers["content-type"]) == (403, PROBLEM)
+    by_sales = client.as_(token(engine, owner)).post(f"/feedback/{feedback}/dispute", json={"note": "no"})
+    assert by_sales.status_code == 403
+    assert "only admin and marketing may dispute" in by_sales.json()["detail"]

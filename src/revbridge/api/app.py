@@ -14,13 +14,21 @@ from sqlalchemy.engine import Engine
 
 from revbridge import __version__
 from revbridge.api import problems
-from revbridge.api.schemas import AcceptIn, BatchResult, LeadPage, RejectIn, TouchpointBatch, Unresolved
+from revbridge.api.schemas import (
+    AcceptIn,
+    BatchResult,
+    DisputeIn,
+    LeadPage,
+    RejectIn,
+    TouchpointBatch,
+    Unresolved,
+)
 from revbridge.domain.api_access import Caller, check
 from revbridge.domain.records import TouchpointRecord
 from revbridge.services.api_tokens import caller_of
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.lead_story import lead_story, list_leads
-from revbridge.services.leads import accept, reject
+from revbridge.services.leads import accept, dispute, reject
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -95,6 +103,17 @@ def create_app(engine: Engine) -> FastAPI:
         at = datetime.now(UTC)
         done = reject(store, lead_id, caller.email, verdict.reason, at=at, rating=verdict.rating, note=verdict.note)
         return done.as_dict()
+
+    @app.post("/feedback/{feedback_id}/dispute", tags=["verdicts"])
+    def dispute_verdict(
+        feedback_id: int,
+        disputed: DisputeIn,
+        store: Annotated[Engine, Depends(_engine)],
+        caller: Annotated[Caller, Depends(_caller)],
+    ) -> dict[str, Any]:
+        """Dispute a rejection, once, as the token's person (marketing); the lead does not move."""
+        check(caller, "dispute")
+        return dispute(store, feedback_id, caller.email, disputed.note, at=datetime.now(UTC)).as_dict()
 
     return app
 

@@ -72,3 +72,11 @@ class RejectIn(AcceptIn):
     """Sales rejects an MQL with one of the SLA's reasons, which says whether it is recycled or disqualified."""
 
     reason: str = Field(min_length=1, max_length=100, examples=["no_budget"])
+
+
+class DisputeIn(BaseModel):
+    """Marketing disputes a rejection, once, saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=2000, examples=["They booked a demo the next day."])

@@ -4,7 +4,8 @@
   A token made without ``write`` can only read, whoever it belongs to.
 - What a person may write follows their role: marketing and admins send touchpoints; sales does not
   (its side of the journey is activities); sales and admins give verdicts on MQLs, and then the
-  lifecycle's rules (``permissions.py``) say whose lead it is to judge; viewers only read.
+  lifecycle's rules (``permissions.py``) say whose lead it is to judge; marketing (and admins) dispute
+  a rejection, as those rules allow; viewers only read.
 - An inactive person's tokens, and revoked tokens, do nothing.
 
 Every refusal names what would be allowed, as the lifecycle's refusals do.
@@ -19,10 +20,11 @@ from revbridge.domain.errors import Refused
 
 Scope = Literal["read", "write"]
 SCOPES: tuple[Scope, ...] = ("read", "write")
-Action = Literal["read", "send_touchpoints", "give_verdicts"]
+Action = Literal["read", "send_touchpoints", "give_verdicts", "dispute"]
 WRITERS: dict[Action, frozenset[str]] = {
     "send_touchpoints": frozenset({"marketing", "admin"}),
     "give_verdicts": frozenset({"sales", "admin"}),  # and then the lifecycle's own rules: the lead's rep
+    "dispute": frozenset({"marketing", "admin"}),  # and then the lifecycle's: a rejection, once
 }
 
 
