@@ -7,13 +7,25 @@ value with the domain's own ``rule_holds``, so the result never depends on which
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from revbridge.domain.scoring import rule_holds
-from revbridge.domain.scoring_batch import Bools
+from revbridge.domain.scoring_batch import Bools, Floats
 from revbridge.domain.sla_sections import FitRule
+
+
+def fit_points(rules: Sequence[FitRule], leads: pa.Table, aliases: Mapping[str, str]) -> tuple[Floats, list[Bools]]:
+    """Each lead's fit points under ``rules`` (its fields read as ``store.score_batches`` names them:
+    ``aliases``), and, per rule, where it holds."""
+    matched = [rule_mask(rule, leads.column(aliases[rule.field])) for rule in rules]
+    fit = np.zeros(leads.num_rows)
+    for rule, mask in zip(rules, matched, strict=True):
+        fit += np.where(mask, float(rule.points), 0.0)
+    return fit, matched
 
 
 def rule_mask(rule: FitRule, column: pa.Array | pa.ChunkedArray) -> Bools:

@@ -39,7 +39,7 @@ from revbridge.domain.sla import Sla
 from revbridge.domain.sla_sections import Engagement
 from revbridge.domain.stages import NURTURE
 from revbridge.services.contract import Contract
-from revbridge.services.fit_columns import rule_mask
+from revbridge.services.fit_columns import fit_points
 from revbridge.services.lifecycle import Outcome, persist
 from revbridge.services.lifecycle_batch import persist_all
 from revbridge.services.memory import reusing_freed_memory
@@ -197,10 +197,7 @@ def _rescore_all(
     ids = leads.column("id").to_numpy().astype(np.int64)
     summary = RescoreSummary(leads=len(ids), touchpoints=touchpoints)
     say("fit rules")
-    matched = [rule_mask(rule, leads.column(aliases[rule.field])) for rule in sla.scoring.fit]
-    fit = np.zeros(len(ids))
-    for rule, mask in zip(sla.scoring.fit, matched, strict=True):
-        fit += np.where(mask, float(rule.points), 0.0)
+    fit, matched = fit_points(sla.scoring.fit, leads, aliases)
     penalty = competitor_penalties(sla, leads.column("email"))
     engaged = penalty.copy()
     if batch is not None:

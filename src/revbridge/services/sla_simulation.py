@@ -40,7 +40,7 @@ from revbridge.domain.threshold_sweep import (
     sweep,
     thresholds,
 )
-from revbridge.services.fit_columns import rule_mask
+from revbridge.services.fit_columns import fit_points
 from revbridge.services.scoring import competitor_penalties
 from revbridge.store.score_batches import read_leads_for_scoring
 from revbridge.store.simulation_reads import read_history, read_touch_moments
@@ -70,15 +70,10 @@ def replay(engine: Engine, sla: Sla) -> Replayed:
         leads, aliases = reading.result()
     read_at = time.perf_counter()
     ids = leads.column("id").to_numpy().astype(np.int64)
-    fit = np.zeros(len(ids))
-    for rule in sla.scoring.fit:
-        fit += np.where(rule_mask(rule, leads.column(aliases[rule.field])), float(rule.points), 0.0)
+    fit, _ = fit_points(sla.scoring.fit, leads, aliases)
     penalty = competitor_penalties(sla, leads.column("email"))
     p_convert = _floats(leads.column("predicted"))
-    lead_id = touches.column("lead_id").to_numpy().astype(np.int64)
-    place = np.searchsorted(ids, lead_id)
-    known = place < len(ids)
-    known[known] = ids[place[known]] == lead_id[known]  # an event of no stored lead is left out
+    place, known = _places(ids, touches.column("lead_id"))  # an event of no stored lead is left out
     moments = Touches(
         place[known],
         touches.column("kind").to_numpy().astype(np.int64)[known],
@@ -87,6 +82,15 @@ def replay(engine: Engine, sla: Sla) -> Replayed:
     scored = touch_scores(sla.scoring, [*kinds, OTHER_TYPE], moments, fit, penalty, p_convert)
     done = time.perf_counter()
     return Replayed(ids, p_convert, scored, len(moments.lead), {"read": read_at - started, "replay": done - read_at})
+
+
+def _places(ids: Ints, lead_id: pa.ChunkedArray) -> tuple[Ints, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Where each of ``lead_id`` is in the sorted ``ids``, and whether it is there at all."""
+    wanted = lead_id.to_numpy().astype(np.int64)
+    place = np.searchsorted(ids, wanted)
+    found = place < len(ids)
+    found[found] = ids[place[found]] == wanted[found]
+    return place, found
 
 
 def _floats(column: pa.ChunkedArray | pa.Array) -> Floats:
@@ -101,10 +105,7 @@ def history(engine: Engine, ids: Ints) -> History:
     moves, judged = read_history(engine, [MQL, SQL, OPPORTUNITY, CUSTOMER])
 
     def events(table: pa.Table, keep: np.ndarray[Any, np.dtype[np.bool_]] | None = None) -> tuple[Events, Ints]:
-        lead_id = table.column("lead_id").to_numpy().astype(np.int64)
-        place = np.searchsorted(ids, lead_id)
-        mine = place < len(ids)
-        mine[mine] = ids[place[mine]] == lead_id[mine]
+        place, mine = _places(ids, table.column("lead_id"))
         if keep is not None:
             mine &= keep
         return Events(place[mine], _floats(table.column("seconds"))[mine]), np.flatnonzero(mine)
