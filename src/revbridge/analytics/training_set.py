@@ -62,8 +62,10 @@ def training_set(
     scored: str = "mql",
     outcome: str = "opportunity",
     horizon: timedelta = timedelta(days=90),
+    vocabulary: Vocabulary | None = None,
 ) -> TrainingSet:
-    """The leads scored (first reached ``scored``) before ``until`` whose outcome is known by then."""
+    """The leads scored (first reached ``scored``) before ``until`` whose outcome is known by then; with
+    a model's ``vocabulary``, described in that model's columns (see ``lead_features``)."""
     t = source.table("stage_transitions")
     t = t.filter(t.to_stage.isin([scored, outcome]) & (t.at < until))
     # A case with no else is nullable: ``min(where=)`` of a column that is never null is typed not null
@@ -81,7 +83,7 @@ def training_set(
     reached = np.where(reached == NEVER, -1, reached // SECOND)
     converted, known = outcome_within(at, reached, int(horizon.total_seconds()), micros_of(until) // SECOND)
     lead_ids, at, converted = lead_ids[known], at[known], converted[known]
-    features = lead_features(source, firsts.lead, lead_ids, at)
+    features = lead_features(source, firsts.lead, lead_ids, at, vocabulary)
     return TrainingSet(lead_ids, pd.Series(pd.to_datetime(at, unit="s", utc=True)), features, converted)
 
 

@@ -315,13 +315,7 @@ def score(
     ]
     ids, probability = scored.lead_ids.tolist(), scored.probability.tolist()
     count = save_predictions(store, stored.version, now, ids, probability, explained)
-    p = scored.probability
-    summary = {
-        "version": stored.version,
-        "leads_scored": count,
-        "mean_p_convert": round(float(p.mean()), 4) if count else None,
-        **{f"p_convert_{q}": round(float(v), 4) for q, v in zip(("p10", "p50", "p90"), _quantiles(p), strict=True)},
-    }
+    summary = {"version": stored.version, "leads_scored": count, **scored.spread()}
     emit_summary(summary, fmt, title=f"Leads scored by model version {stored.version}")
 
 
@@ -346,9 +340,3 @@ def list_models(database: DatabaseOption = None, fmt: FormatOption = OutputForma
         )
     columns = ["version", "label", "trained_until", "learned_from", "roc_auc", "pr_auc", "brier", "base_rate"]
     emit_rows(rows, fmt, columns=columns, title="Predictive models")
-
-
-def _quantiles(values: Any) -> list[float]:
-    import numpy as np
-
-    return [float(v) for v in np.quantile(values, [0.1, 0.5, 0.9])] if len(values) else [float("nan")] * 3

@@ -31,7 +31,7 @@ from revbridge.analytics.prediction.metrics import brier, calibration_table, pr_
 from revbridge.analytics.prediction.saved_model import SavedModel
 from revbridge.analytics.prediction.training import Label, vocabulary_of_description
 from revbridge.analytics.source import Source
-from revbridge.analytics.training_set import lead_features, training_set
+from revbridge.analytics.training_set import training_set
 
 AUC_DROP = 0.05
 BRIER_RISE = 0.20
@@ -71,7 +71,10 @@ def checkup(
 ) -> Checkup:
     """The model of ``version`` (its stored description and text) measured on the recent leads."""
     label = Label(description["scored"], description["outcome"], timedelta(days=description["horizon_days"]))
-    rows = training_set(source, until=now, scored=label.scored, outcome=label.outcome, horizon=label.horizon)
+    vocabulary = vocabulary_of_description(description)
+    rows = training_set(
+        source, until=now, scored=label.scored, outcome=label.outcome, horizon=label.horizon, vocabulary=vocabulary
+    )
     last_measured = datetime.fromisoformat(description["measured_on"][1])
     recent = np.flatnonzero((rows.scored_at > pd.Timestamp(last_measured)).to_numpy())
     then = {name: float(description["metrics"][name]) for name in ("roc_auc", "pr_auc", "brier", "base_rate")}
@@ -81,14 +84,7 @@ def checkup(
     calibration = pd.DataFrame()
     truth = rows.converted[recent]
     if len(recent) >= FEW and 0 < truth.sum() < len(truth):
-        features = lead_features(
-            source,
-            source.table("leads").id,
-            rows.lead_ids[recent],
-            np.array([int(moment.timestamp()) for moment in rows.scored_at.iloc[recent]], dtype=np.int64),
-            vocabulary_of_description(description),
-        )
-        p = SavedModel.from_dict(model).scorer().probability(features)
+        p = SavedModel.from_dict(model).scorer().probability(rows.features.iloc[recent])
         figures = {
             "roc_auc": roc_auc(truth, p),
             "pr_auc": pr_auc(truth, p),

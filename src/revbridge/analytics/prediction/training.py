@@ -134,6 +134,19 @@ class Predictions:
     probability: np.ndarray
     reasons: list[list[Reason] | None]
 
+    def spread(self) -> dict[str, float | None]:
+        """How the probabilities are spread: their mean and their 10th, 50th and 90th percentiles."""
+        p = self.probability
+        if len(p) == 0:
+            return {"mean_p_convert": None, "p_convert_p10": None, "p_convert_p50": None, "p_convert_p90": None}
+        p10, p50, p90 = (round(float(v), 4) for v in np.quantile(p, [0.1, 0.5, 0.9]))
+        return {
+            "mean_p_convert": round(float(p.mean()), 4),
+            "p_convert_p10": p10,
+            "p_convert_p50": p50,
+            "p_convert_p90": p90,
+        }
+
 
 REASONS = ("open", "all", "none")
 CLOSED = ("opportunity", "customer", "disqualified")  # no longer anyone's to qualify: no reasons by default
