@@ -85,20 +85,20 @@ def touch(n: int, **more: Any) -> dict[str, Any]:
 
 def test_a_batch_of_touchpoints_is_stored_once_and_its_new_people_become_leads(client: Client) -> None:
     batch = {"touchpoints": [touch(n) for n in range(6)]}
-    first = client.post("/touchpoints", json=batch)
+    first = client.post("/api/touchpoints", json=batch)
     assert first.status_code == 200, first.text
     assert first.json() == {"received": 6, "added": 6, "already_stored": 0, "leads_created": 3, "unresolved": []}
-    again = client.post("/touchpoints", json=batch).json()
+    again = client.post("/api/touchpoints", json=batch).json()
     assert (again["added"], again["already_stored"], again["leads_created"]) == (0, 6, 0)
-    leads = client.get("/leads").json()["items"]
+    leads = client.get("/api/leads").json()["items"]
     assert sorted(lead["email"] for lead in leads) == [f"person{i}@example.com" for i in range(3)]
-    story = client.get(f"/leads/{leads[0]['id']}").json()
+    story = client.get(f"/api/leads/{leads[0]['id']}").json()
     assert len(story["timeline"]) == 2
 
 
 def test_an_unknown_person_is_listed_not_stored(client: Client) -> None:
     batch = {"touchpoints": [touch(1), {**touch(2, lead_email=None), "lead_external_id": "nobody"}]}
-    result = client.post("/touchpoints", json=batch).json()
+    result = client.post("/api/touchpoints", json=batch).json()
     assert result["added"] == 1
     assert [u["index"] for u in result["unresolved"]] == [1]
     assert "nobody" in result["unresolved"][0]["reason"]
@@ -106,7 +106,7 @@ def test_an_unknown_person_is_listed_not_stored(client: Client) -> None:
 
 def test_a_bad_request_is_a_problem_that_names_the_field(client: Client) -> None:
     batch = {"touchpoints": [touch(1), touch(2, occurred_at="yesterday"), touch(3, lead_email=None)]}
-    response = client.post("/touchpoints", json=batch)
+    response = client.post("/api/touchpoints", json=batch)
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
@@ -114,22 +114,22 @@ def test_a_bad_request_is_a_problem_that_names_the_field(client: Client) -> None
     fields = [e["field"] for e in problem["errors"]]
     assert fields == ["body.touchpoints[1].occurred_at", "body.touchpoints[2]"]
     assert "name the person" in problem["errors"][1]["message"]
-    too_many = client.post("/touchpoints", json={"touchpoints": [touch(n) for n in range(1001)]})
+    too_many = client.post("/api/touchpoints", json={"touchpoints": [touch(n) for n in range(1001)]})
     assert too_many.status_code == 422
     assert too_many.json()["errors"][0]["field"] == "body.touchpoints"
 
 
 def test_an_unknown_lead_and_an_unknown_route_are_problems(client: Client) -> None:
-    missing = client.get("/leads/999")
+    missing = client.get("/api/leads/999")
     assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM)
     assert "999" in missing.json()["detail"]
-    assert client.get("/nothing-here").status_code == 404
-    assert client.get("/leads", params={"limit": 0}).json()["errors"][0]["field"] == "query.limit"
+    assert client.get("/api/nothing-here").status_code == 404
+    assert client.get("/api/leads", params={"limit": 0}).json()["errors"][0]["field"] == "query.limit"
 
 
 def test_the_schema_documents_every_route(client: Client) -> None:
     schema = client.get("/openapi.json").json()
-    assert {"/leads", "/leads/{lead_id}", "/touchpoints"} <= set(schema["paths"])
+    assert {"/api/leads", "/api/leads/{lead_id}", "/api/touchpoints"} <= set(schema["paths"])
     assert client.get("/docs").status_code == 200
 
 
@@ -148,9 +148,9 @@ def test_the_schema_documents_every_route(client: Client) -> None:
 def test_who_may_call_what(client: Client, tokens: dict[str, str], who: str | None, reads: int, sends: int) -> None:
     caller = client.as_(tokens.get(who or "", who))
     answers = [
-        caller.get("/leads"),
-        caller.get("/leads/1"),
-        caller.post("/touchpoints", json={"touchpoints": [touch(1)]}),
+        caller.get("/api/leads"),
+        caller.get("/api/leads/1"),
+        caller.post("/api/touchpoints", json={"touchpoints": [touch(1)]}),
     ]
     assert [a.status_code for a in answers[::2]] == [reads, sends]
     assert answers[1].status_code in ((404,) if reads == 200 else (401,))  # no lead 1 yet: found only by a reader
@@ -167,4 +167,4 @@ def test_a_revoked_token_does_nothing(engine: Engine, client: Client, tokens: di
     listed = tokens_of(engine)
     marketing = next(t["id"] for t in listed if t["email"] == "marketing@nw.example")
     revoke_token(engine, marketing)
-    assert client.as_(tokens["marketing"]).get("/leads").status_code == 401
+    assert client.as_(tokens["marketing"]).get("/api/leads").status_code == 401
