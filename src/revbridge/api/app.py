@@ -1,5 +1,6 @@
 """The FastAPI application: one per engine. The JSON API is under ``/api`` (one router per resource in
-``routes/``); errors come back as problems (``problems.py``).
+``routes/``); the dashboard's pages have the rest of the site (``revbridge.web``). Errors come back as
+problems (``problems.py``), or as a page to a browser off the API; every write is audited (``audit.py``).
 
 Routes parse the request, call one service, and shape its answer; no rule of the business lives here.
 """
@@ -11,7 +12,9 @@ from sqlalchemy.engine import Engine
 
 from revbridge import __version__
 from revbridge.api import problems
+from revbridge.api.audit import AuditLog
 from revbridge.api.routes import leads, touchpoints, verdicts
+from revbridge.web import app as web
 
 API = "/api"
 
@@ -23,7 +26,9 @@ def create_app(engine: Engine) -> FastAPI:
         summary="One record of every lead's journey, the marketing–sales SLA as code, and the shared numbers.",
     )
     app.state.engine = engine
-    problems.install(app)
+    problems.install(app, html=web.error_page)
     for module in (leads, touchpoints, verdicts):
         app.include_router(module.router, prefix=API)
+    web.install(app, engine)
+    app.add_middleware(AuditLog, engine=engine)
     return app

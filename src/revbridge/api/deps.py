@@ -11,16 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
 
 from revbridge.domain.api_access import Caller
 from revbridge.services.api_tokens import caller_of
-
-
-def engine_of(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
+from revbridge.web.store import Store, engine_of
 
 _BEARER = HTTPBearer(auto_error=False, description="An API token: `revbridge token create --user EMAIL`.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -38,5 +32,5 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
     return found
 
 
-Store = Annotated[Engine, Depends(engine_of)]
+__all__ = ["Me", "Store", "caller"]
 Me = Annotated[Caller, Depends(caller)]

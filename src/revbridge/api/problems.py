@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from revbridge.domain.api_access import NotAllowed
@@ -42,22 +42,35 @@ def field_path(location: Sequence[str | int]) -> str:
     return text
 
 
-def install(app: FastAPI) -> None:
-    """Every error the API can meet answered as a problem."""
+HtmlError = Callable[[Request, int, str, str], Response]
+
+
+def install(app: FastAPI, html: HtmlError | None = None) -> None:
+    """Every error the API can meet answered as a problem; a browser's, off the API, by ``html``."""
+
+    def answer(request: Request, status: int, title: str, detail: str, **more: Any) -> Response:
+        if html is not None and _wants_html(request):
+            return html(request, status, title, detail)
+        return problem(status, title, detail, **more)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return problem(422, "The request is not valid", detail, errors=errors)
+        return answer(request, 422, "The request is not valid", detail, errors=errors)
 
     @app.exception_handler(RevBridgeError)
-    async def refused(_: Request, error: RevBridgeError) -> JSONResponse:
+    async def refused(request: Request, error: RevBridgeError) -> Response:
         status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
-        return problem(status, type(error).__name__, str(error))
+        return answer(request, status, type(error).__name__, str(error))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        answer = problem(error.status_code, _TITLES.get(error.status_code, str(error.detail)), str(error.detail))
-        answer.headers.update(error.headers or {})
-        return answer
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        title = _TITLES.get(error.status_code, str(error.detail))
+        response = answer(request, error.status_code, title, str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")

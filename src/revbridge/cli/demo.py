@@ -21,6 +21,7 @@ from revbridge.cli._output import (
     err_console,
     handles_errors,
 )
+from revbridge.cli.serve import HostOption, PortOption, run_server
 
 if TYPE_CHECKING:
     from revbridge.services.demo import DemoSummary
@@ -58,6 +59,11 @@ def demo(
             help="Also write the simulation's true rates (per channel and fit tier) to this JSON file.",
         ),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then start the dashboard at http://HOST:PORT and say how to log in.")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load a simulated year of Northwind Cloud, a B2B software company, to explore RevBridge.
@@ -78,6 +84,8 @@ def demo(
 
     Examples:
 
+        revbridge demo --serve
+
         revbridge demo
 
         revbridge demo --leads 100000 --seed 7 --truth truth.json
@@ -85,6 +93,22 @@ def demo(
         revbridge demo --leads 500 --format json
     """
     _demo(leads, seed, live_days, database, truth, fmt)
+    if serve:
+        _serve(database, host, port)
+
+
+@handles_errors
+def _serve(database: str | None, host: str, port: int) -> None:
+    from revbridge.services.demo import DEMO_PASSWORD, demo_accounts
+
+    engine = bootstrap.engine(database)
+    console.print(
+        f"\n[bold]Dashboard:[/bold] http://{host}:{port}  — log in with password [bold]{DEMO_PASSWORD}[/bold] as:"
+    )
+    for account in demo_accounts(engine):
+        console.print(f"  {account.email:<34} {account.role:<14} {account.why}", highlight=False)
+    console.print("Stop it with Ctrl+C.\n")
+    run_server(engine, host, port)
 
 
 @handles_errors

@@ -55,6 +55,7 @@ def _register() -> None:
         serve,
         sla,
         tokens,
+        users,
         worker,
     )
     from revbridge.cli import model as predictive
@@ -67,6 +68,7 @@ def _register() -> None:
     app.add_typer(goals.app, name="goals")
     app.add_typer(predictive.app, name="model")
     app.add_typer(tokens.app, name="token")
+    app.add_typer(users.app, name="user")
     app.command(name="demo")(demo.demo)
     app.command(name="serve")(serve.serve)
     app.command(name="tick")(clocks.tick)

@@ -1,25 +1,26 @@
-"""``revbridge serve``: the HTTP API on a port."""
+"""``revbridge serve``: the dashboard and the HTTP API on a port."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from revbridge import bootstrap
 from revbridge.cli._output import DatabaseOption, handles_errors
 
+HostOption = Annotated[str, typer.Option("--host", help="The address to listen on.")]
+PortOption = Annotated[int, typer.Option("--port", help="The port to listen on.", min=1, max=65535)]
+
 
 @handles_errors
-def serve(
-    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The port to listen on.", min=1, max=65535)] = 8000,
-    database: DatabaseOption = None,
-) -> None:
-    """Serve the HTTP API: leads and their stories, batches of touchpoints, and more to come.
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000, database: DatabaseOption = None) -> None:
+    """Serve the dashboard (log in with a password: `revbridge user password EMAIL`) and the HTTP API.
 
-    The schema is at /openapi.json and readable documentation at /docs. Errors come back as RFC 9457
-    problem details (`application/problem+json`), each naming the field at fault.
+    The dashboard is at the site's root; the API under /api, its schema at /openapi.json and readable
+    documentation at /docs. API calls carry a token (`revbridge token create`); errors come back as
+    RFC 9457 problem details (`application/problem+json`), each naming the field at fault.
 
     Examples:
 
@@ -27,10 +28,14 @@ def serve(
 
         revbridge serve --host 0.0.0.0 --port 8080
 
-        curl -s localhost:8000/leads?stage=mql | python -m json.tool
+        curl -s -H "Authorization: Bearer rb_…" localhost:8000/api/leads?stage=mql | python -m json.tool
     """
+    run_server(bootstrap.engine(database), host, port)
+
+
+def run_server(engine: Engine, host: str, port: int) -> None:
     import uvicorn
 
     from revbridge.api.app import create_app
 
-    uvicorn.run(create_app(bootstrap.engine(database)), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

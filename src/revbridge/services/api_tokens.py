@@ -42,13 +42,13 @@ def make_token(engine: Engine, *, email: str, name: str, scopes: Iterable[str] =
     if person is None:
         raise UnknownUser(email)
     token = PREFIX + secrets.token_urlsafe(32)
-    token_id = api_tokens.insert_token(engine, person.id, name, _digest(token), " ".join(chosen))
+    token_id = api_tokens.insert_token(engine, person.id, name, digest(token), " ".join(chosen))
     return MadeToken(token_id, token)
 
 
 def caller_of(engine: Engine, token: str) -> Caller | None:
     """Who a presented token acts for, or None for a token that is unknown or revoked."""
-    row = api_tokens.token_by_digest(engine, _digest(token))
+    row = api_tokens.token_by_digest(engine, digest(token))
     if row is None:
         return None
     return Caller(row["id"], row["email"], row["role"], frozenset(row["scopes"].split()), bool(row["active"]))
@@ -64,5 +64,6 @@ def revoke_token(engine: Engine, token_id: int) -> None:
         raise NotFound(f"no live token {token_id}: `revbridge token list` shows them")
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What is kept of a random secret (a token, a session's cookie): its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()

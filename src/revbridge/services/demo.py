@@ -35,6 +35,7 @@ from revbridge.services.ingest_history import (
     rebuild_clocks,
 )
 from revbridge.services.ingest_leads import LeadIngestor
+from revbridge.services.logins import give_passwords
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import history_queries as queries
 from revbridge.store.engine import writing
@@ -112,6 +113,38 @@ class DemoSummary:
         return any(self.added.values()) or self.live.added_anything
 
 
+DEMO_PASSWORD = "northwind-demo"  # every demo account's, to log in to the dashboard
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    why: str  # what to try as them
+
+
+def demo_accounts(engine: Engine) -> list[DemoAccount]:
+    """Whom to log in as, to see each side: marketing's lead, the rep with the most MQLs waiting, the
+    sales manager, the admin. Their password is ``DEMO_PASSWORD``."""
+    with engine.connect() as conn:
+        people = queries.demo_people(conn)
+    found: list[DemoAccount] = []
+    for row in people:
+        if row["role"] == "marketing" and row["manager_id"] is None:
+            found.append(DemoAccount(row["email"], "marketing", "the campaigns' feedback; dispute a rejection"))
+        elif row["role"] == "sales" and row["title"] == "sales_manager":
+            found.append(DemoAccount(row["email"], "sales manager", "the team's SLA queue and breaches"))
+        elif row["role"] == "admin":
+            found.append(DemoAccount(row["email"], "admin", "everything, and the SLA's versions"))
+    busiest = max(
+        (r for r in people if r["role"] == "sales" and r["waiting"]), key=lambda r: r["waiting"], default=None
+    )
+    if busiest is not None:
+        why = f"my queue: {busiest['waiting']} MQLs waiting to be accepted or rejected"
+        found.insert(1, DemoAccount(busiest["email"], "sales rep", why))
+    return found
+
+
 def packaged_sla_text() -> str:
     return files("revbridge.examples").joinpath("sla.yaml").read_text(encoding="utf-8")
 
@@ -154,6 +187,7 @@ def run_demo(
     for kind, count in rebuild_clocks(engine).items():  # the history's, so compliance covers the year
         added[f"{kind} clocks"] = count
     live = run_live(engine, live_part, seed=seed, progress=report)
+    give_passwords(engine, [u.email for u in world.users if u.email], DEMO_PASSWORD)
     if live.played_before:
         live = LiveCounts.recorded((first or {}).get("live"))
     with writing(engine).begin() as conn:

@@ -18,11 +18,14 @@ from revbridge.store.tables import (
     CampaignRow,
     FeedbackRow,
     ImportRunRow,
+    LeadRow,
     ObligationRow,
     QuotaRow,
     SlaVersionRow,
     StageTransitionRow,
+    UserRow,
     metadata,
+    table_of,
 )
 
 DEMO_RUN_KIND = "demo"
@@ -174,3 +177,20 @@ def acceptances_without_touch_clocks(conn: Connection) -> list[sa.Row[Any]]:
 def insert_obligations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     for part in chunks(list(rows), CHUNK):
         conn.execute(sa.insert(ObligationRow), part)
+
+
+def demo_people(conn: Connection) -> list[dict[str, Any]]:
+    """Every person with a password: e-mail, role, title, manager, and how many MQLs wait on them."""
+    users, leads = table_of(UserRow), table_of(LeadRow)
+    waiting = (
+        sa.select(sa.func.count())
+        .where(leads.c.owner_id == users.c.id, leads.c.stage == "mql")
+        .scalar_subquery()
+        .label("waiting")
+    )
+    query = (
+        sa.select(users.c.email, users.c.role, users.c.title, users.c.manager_id, waiting)
+        .where(users.c.password_hash.is_not(None), users.c.active.is_(True))
+        .order_by(users.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

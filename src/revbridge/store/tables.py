@@ -87,6 +87,7 @@ class UserRow(Base):
     away: Mapped[bool] = mapped_column(default=False)
     capacity: Mapped[int | None]
     territory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))  # argon2id; None: no browser log-in
     created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
@@ -378,6 +379,46 @@ class ApiTokenRow(Base):
     scopes: Mapped[str] = mapped_column(sa.String(100))  # space-separated: read write
     created_at: Mapped[datetime] = mapped_column(default=_now)
     revoked_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A browser's log-in. The cookie holds a random token and the row only its SHA-256, with the CSRF
+    token every form of the session carries; a session ends at log-out or when it expires."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """One write through the API or the browser: who, when, what, and how it ended (its HTTP status)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    via: Mapped[str] = mapped_column(sa.String(10))  # api | web
+    action: Mapped[str] = mapped_column(sa.String(200))  # POST /api/leads/{lead_id}/accept
+    subject: Mapped[str | None] = mapped_column(sa.String(200))  # lead 42
+    status: Mapped[int]
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CheckinEntryRow(Base):
+    """The weekly check-in's record: a decision taken, or a team lead's sign-off, with their comment."""
+
+    __tablename__ = "checkin_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(sa.String(8), index=True)  # ISO week: 2026-W47
+    kind: Mapped[str] = mapped_column(sa.String(10))  # decision | signoff
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text())
+    at: Mapped[datetime] = mapped_column(default=_now)
 
 
 class OutboxRow(Base):

@@ -302,6 +302,9 @@ AE_NAMES: tuple[str, ...] = (
     "Hiro Nakamura",
     "Amara Diallo",
 )
+# Beside the two teams: who runs the system, and who only reads the numbers. (name, title, team)
+ADMIN = ("Alex Chen", "Revenue operations", "revops")
+VIEWER = ("Nina Patel", "Chief financial officer", "finance")
 SALES_LEADERSHIP_TEAM = "sales_leadership"
 MARKETING_TEAM = "marketing"
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from revbridge.domain.records import UserRecord
 from revbridge.domain.simulation.catalogue import (
+    ADMIN,
     AE_NAMES,
     COMPANY_DOMAIN,
     MARKETING_PEOPLE,
     MARKETING_TEAM,
     SALES_LEADERSHIP_TEAM,
     SDR_NAMES,
+    VIEWER,
 )
 from revbridge.domain.simulation.companies import Company, mailbox
 from revbridge.domain.sla import Sla
@@ -68,6 +70,8 @@ def build_staff(sla: Sla) -> Staff:
             for name, _title in MARKETING_PEOPLE
         ),
         UserRecord(sales_lead, SALES_LEADERSHIP_TEAM, "sales", staff_email(sales_lead), "sales", title="sales_manager"),
+        UserRecord(ADMIN[0], ADMIN[2], "admin", staff_email(ADMIN[0]), "admin"),
+        UserRecord(VIEWER[0], VIEWER[2], "admin", staff_email(VIEWER[0]), "viewer"),
     ]
     routing = sla.routing
     capacity = routing.capacity.max_open_leads_per_rep if routing.capacity else None

@@ -1,0 +1,37 @@
+"""The audit log: every write through the API or the browser, who made it, when, what, and how it ended.
+
+The app records one entry per write request after it is answered (``revbridge.api.audit``), so that no
+route can forget to; a route may name the write's subject and add details. Entries are never changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from revbridge.store import audit
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    user_id: int | None
+    via: str  # api | web
+    action: str  # the method and the route's path: POST /api/leads/{lead_id}/accept
+    status: int
+    subject: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def record(engine: Engine, entry: Entry) -> None:
+    audit.insert_entry(engine, {**entry.__dict__})
+
+
+def entries(
+    engine: Engine, *, limit: int = 100, before_id: int | None = None, user_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The newest entries first, with each person's e-mail; ``before_id`` pages on."""
+    return audit.entries(engine, limit=limit, before_id=before_id, user_id=user_id)

@@ -1,0 +1,1 @@
+"""The dashboard's pages, one module per page or workflow, each an ``APIRouter`` of HTML routes."""
