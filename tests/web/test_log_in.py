@@ -21,15 +21,18 @@ def test_a_page_sends_a_stranger_to_log_in_and_back(browser: Browser) -> None:
     form = browser.get(answer.headers["location"])
     assert 'name="next" value="/?week=2026-W47"' in form.text
     done = browser.post("/login", {"email": MARKETING, "password": "northwind-demo", "next": "/?week=2026-W47"})
-    assert done.status_code == 303 and done.headers["location"] == "/?week=2026-W47"
-    assert "httponly" in done.headers["set-cookie"].lower() and "samesite=lax" in done.headers["set-cookie"].lower()
+    assert done.status_code == 303
+    assert done.headers["location"] == "/?week=2026-W47"
+    assert "httponly" in done.headers["set-cookie"].lower()
+    assert "samesite=lax" in done.headers["set-cookie"].lower()
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(browser: Browser) -> None:
     wrong = browser.post("/login", {"email": MARKETING, "password": "not-it-at-all"}, csrf=False)
     nobody = browser.post("/login", {"email": "nobody@nowhere.example", "password": "not-it-at-all"}, csrf=False)
     assert wrong.status_code == nobody.status_code == 401
-    assert "do not match" in wrong.text and "do not match" in nobody.text
+    assert "do not match" in wrong.text
+    assert "do not match" in nobody.text
     assert browser.get("/").status_code == 303
 
 
@@ -59,7 +62,8 @@ def test_every_write_is_audited_with_who_and_how_it_ended(demo: Engine, browser:
         ("POST /logout", 403, MARKETING),
         ("POST /logout", 303, MARKETING),
     ]
-    assert found[-1]["subject"] == f"log-in {MARKETING}" and found[-1]["via"] == "web"
+    assert found[-1]["subject"] == f"log-in {MARKETING}"
+    assert found[-1]["via"] == "web"
     assert all(e["at"] is not None for e in found)
 
 
@@ -79,11 +83,13 @@ def test_a_new_password_ends_the_persons_sessions(demo: Engine) -> None:
 def test_passwords_are_kept_as_argon2id_hashes(demo: Engine) -> None:
     with demo.connect() as conn:
         stored = conn.execute(sa.text("SELECT password_hash FROM users WHERE email = :e"), {"e": MARKETING}).scalar()
-    assert stored.startswith("$argon2id$") and "northwind-demo" not in stored
+    assert stored.startswith("$argon2id$")
+    assert "northwind-demo" not in stored
 
 
 def test_an_inactive_person_cannot_log_in(demo: Engine, browser: Browser) -> None:
     with demo.begin() as conn:
         conn.execute(sa.text("UPDATE users SET active = false WHERE email = :e"), {"e": MARKETING})
     answer = browser.post("/login", {"email": MARKETING, "password": "northwind-demo"}, csrf=False)
-    assert answer.status_code == 401 and "not active" in answer.text
+    assert answer.status_code == 401
+    assert "not active" in answer.text
