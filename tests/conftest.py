@@ -23,6 +23,8 @@ from revbridge.store.engine import make_engine
 
 from .pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
+pytest_plugins = ["tests.demo_store"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
 

@@ -1,14 +1,9 @@
-"""A small demo company (300 leads, its year ending this hour) on each database, built once per test
-session and copied for each test; and a browser-like client over ASGI that logs in and sends forms."""
+"""A browser-like client over ASGI that logs in and sends forms, over the demo company (``tests/demo_store.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,56 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revbridge.api.app import create_app
-from revbridge.services.demo import DEMO_PASSWORD, run_demo
-from revbridge.store.engine import make_engine
-from tests.conftest import fresh_postgres_url
-from tests.pg_cluster import Cluster
+from revbridge.services.demo import DEMO_PASSWORD
 
-NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 MARKETING = "maria.lopez@northwind.example"
 MANAGER = "sam.okafor@northwind.example"
 ADMIN = "alex.chen@northwind.example"
 VIEWER = "nina.patel@northwind.example"
-
-
-@pytest.fixture(scope="session")
-def demo_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    run_demo(engine, leads=300, seed=5, now=NOW)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="session")
-def demo_postgres(pg_cluster: Cluster, pg_template: str) -> str:
-    url = fresh_postgres_url(pg_cluster, pg_template)
-    engine = make_engine(url)
-    run_demo(engine, leads=300, seed=5, now=NOW)
-    engine.dispose()
-    name = url.rsplit("/", 1)[1]
-    admin = make_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:  # a template may have no one connected
-        conn.execute(sa.text(f'ALTER DATABASE "{name}" IS_TEMPLATE true'))
-    admin.dispose()
-    return name
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh copy of the demo company, on each database."""
-    if request.param == "sqlite":
-        target = tmp_path / "demo.db"
-        shutil.copyfile(request.getfixturevalue("demo_sqlite"), target)
-        url = f"sqlite:///{target}"
-    else:
-        url = fresh_postgres_url(request.getfixturevalue("pg_cluster"), request.getfixturevalue("demo_postgres"))
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 class Browser:
