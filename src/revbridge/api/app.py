@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from revbridge import __version__
 from revbridge.api import problems
 from revbridge.api.audit import AuditLog
-from revbridge.api.routes import leads, touchpoints, verdicts
+from revbridge.api.routes import activities, conversions, goals, leads, metrics, sla, spend, touchpoints, verdicts
 from revbridge.web import app as web
 
 API = "/api"
@@ -27,7 +27,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     problems.install(app, html=web.error_page)
-    for module in (leads, touchpoints, verdicts):
+    for module in (leads, touchpoints, verdicts, activities, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)
     web.install(app, engine)
     app.add_middleware(AuditLog, engine=engine)

@@ -1,6 +1,8 @@
 """Errors as RFC 9457 problem details (``application/problem+json``): a ``type``, a ``title``, the HTTP
 ``status``, a ``detail`` in words, and for a request that does not validate, ``errors``: each with the
 ``field`` it concerns as a path into the request (``body.touchpoints[3].occurred_at``) and what is wrong.
+A document sent whole that does not validate (an SLA's YAML) lists every error the same way, its
+``field`` a path into the document (``clocks.accept_within``) and its ``line``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from revbridge.domain.api_access import NotAllowed
-from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused, RevBridgeError
+from revbridge.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Refused, RevBridgeError
 from revbridge.domain.permissions import NotPermitted
 
 MEDIA_TYPE = "application/problem+json"
@@ -62,6 +64,10 @@ def install(app: FastAPI, html: HtmlError | None = None) -> None:
     @app.exception_handler(RevBridgeError)
     async def refused(request: Request, error: RevBridgeError) -> Response:
         status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+        found = getattr(error, "errors", None)  # a document's errors (an SLA's): each with its path in it
+        if isinstance(found, list) and all(isinstance(e, FieldError) for e in found):
+            errors = [{"field": e.path, "line": e.line, "message": e.message} for e in found]
+            return answer(request, status, type(error).__name__, str(error), errors=errors)
         return answer(request, status, type(error).__name__, str(error))
 
     @app.exception_handler(HTTPException)

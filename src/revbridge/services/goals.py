@@ -3,6 +3,7 @@ period with an end, and the teams that own it; anything else is refused with wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -52,7 +53,11 @@ def add_goal(
         )
 
 
-def remove_goal(engine: Engine, goal_id: int) -> None:
+def remove_goal(engine: Engine, goal_id: int, *, may: Callable[[list[str]], None] | None = None) -> None:
+    """Remove a goal. ``may``, given the teams that own it, refuses (raises) if the caller may not."""
     with writing(engine).begin() as conn:
-        if not q.delete_goal(conn, goal_id):
+        teams = q.goal_teams(conn, goal_id)
+        if teams is not None and may is not None:
+            may(teams)
+        if teams is None or not q.delete_goal(conn, goal_id):
             raise NotFound(f"no goal with id {goal_id}; list them with `revbridge goals list`")

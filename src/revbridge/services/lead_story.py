@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import LeadNotFound, NotFound
 from revbridge.domain.scoring import EngagementState, ScoreReason, stored_reasons
+from revbridge.services.paging import Page, page_of
 from revbridge.store import lead_queries as q
 
 
@@ -209,20 +210,52 @@ def list_leads(
     engine: Engine, *, stage: str | None = None, owner_email: str | None = None, limit: int = 50
 ) -> list[LeadLine]:
     """Leads most recently changed first, optionally only one stage's or one owner's."""
+    return lead_page(engine, stage=stage, owner_email=owner_email, limit=limit).items
+
+
+def lead_page(
+    engine: Engine,
+    *,
+    limit: int = 50,
+    stage: str | None = None,
+    owner_email: str | None = None,
+    changed_since: datetime | None = None,
+    changed_until: datetime | None = None,
+    campaign: str | None = None,
+    lead_source: str | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> Page[LeadLine]:
+    """A page of leads, most recently changed first; filtered by stage, owner, when the stage last
+    changed (``[changed_since, changed_until)``), campaign and lead source. ``after``: the ``next_key``
+    of the page before."""
     with engine.connect() as conn:
-        owner_id = None
-        if owner_email is not None:
-            owner = q.find_user_by_email(conn, owner_email)
-            if owner is None:
-                raise UnknownUser(owner_email)
-            owner_id = owner.id
-        rows = q.list_leads(conn, stage=stage, owner_id=owner_id, limit=limit)
-    return [
-        LeadLine(
-            r.id, display_name(r), r.email, r.company, r.stage, r.owner_email, r.score, r.predicted, r.stage_changed_at
+        owner_id = None if owner_email is None else user_id_of(conn, owner_email)
+        rows = q.list_leads(
+            conn,
+            stage=stage,
+            owner_id=owner_id,
+            limit=limit + 1,
+            changed_since=changed_since,
+            changed_until=changed_until,
+            campaign=campaign,
+            lead_source=lead_source,
+            after=after,
         )
-        for r in rows
-    ]
+    return page_of(rows, limit, lambda r: (r.updated_at, r.id), _line)
+
+
+def user_id_of(conn: Connection, email: str) -> int:
+    """The id of the person with this e-mail; ``UnknownUser`` if there is none."""
+    found = q.find_user_by_email(conn, email)
+    if found is None:
+        raise UnknownUser(email)
+    return int(found.id)
+
+
+def _line(r: Any) -> LeadLine:
+    return LeadLine(
+        r.id, display_name(r), r.email, r.company, r.stage, r.owner_email, r.score, r.predicted, r.stage_changed_at
+    )
 
 
 def display_name(row: Any) -> str:

@@ -36,3 +36,9 @@ def insert_goal(
 
 def delete_goal(conn: Connection, goal_id: int) -> bool:
     return conn.execute(sa.delete(GoalRow).where(GoalRow.id == goal_id)).rowcount > 0
+
+
+def goal_teams(conn: Connection, goal_id: int) -> list[str] | None:
+    """The teams that own the goal, or None if there is no such goal."""
+    teams = conn.execute(sa.select(GoalRow.teams).where(GoalRow.id == goal_id)).scalar_one_or_none()
+    return None if teams is None else [t for t in teams.split(",") if t]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from revbridge.store.keysets import before_in_order
 from revbridge.store.tables import (
     ActivityRow,
     CampaignRow,
@@ -75,8 +76,21 @@ def lead_scores(conn: Connection, lead_id: int) -> Row | None:
     return conn.execute(query).first()
 
 
-def list_leads(conn: Connection, *, stage: str | None, owner_id: int | None, limit: int) -> list[Row]:
-    """Leads, most recently changed first, with their owner's e-mail; filtered by stage and owner."""
+def list_leads(
+    conn: Connection,
+    *,
+    stage: str | None,
+    owner_id: int | None,
+    limit: int,
+    changed_since: datetime | None = None,
+    changed_until: datetime | None = None,
+    campaign: str | None = None,
+    lead_source: str | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> list[Row]:
+    """Leads, most recently updated first (then by id, highest first), with their owner's e-mail and
+    ``updated_at``; filtered by stage, owner, when the stage last changed (``[since, until)``), campaign
+    name and lead source. ``after`` is the (updated_at, id) of the last lead of the page before."""
     owner = aliased(UserRow)
     query = (
         sa.select(
@@ -89,6 +103,7 @@ def list_leads(conn: Connection, *, stage: str | None, owner_id: int | None, lim
             LeadRow.score,
             LeadRow.predicted,
             LeadRow.stage_changed_at,
+            LeadRow.updated_at,
             owner.email.label("owner_email"),
         )
         .outerjoin(owner, owner.id == LeadRow.owner_id)
@@ -99,6 +114,17 @@ def list_leads(conn: Connection, *, stage: str | None, owner_id: int | None, lim
         query = query.where(LeadRow.stage == stage)
     if owner_id is not None:
         query = query.where(LeadRow.owner_id == owner_id)
+    if changed_since is not None:
+        query = query.where(LeadRow.stage_changed_at >= changed_since)
+    if changed_until is not None:
+        query = query.where(LeadRow.stage_changed_at < changed_until)
+    if campaign is not None:
+        named = sa.select(CampaignRow.id).where(CampaignRow.name == campaign).scalar_subquery()
+        query = query.where(LeadRow.campaign_id == named)
+    if lead_source is not None:
+        query = query.where(LeadRow.lead_source == lead_source)
+    if after is not None:
+        query = query.where(before_in_order((LeadRow.updated_at, LeadRow.id), after))
     return list(conn.execute(query))
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from revbridge.api.deps import Me, Store
-from revbridge.api.schemas import BatchResult, TouchpointBatch, Unresolved
+from revbridge.api.schemas.touchpoints import BatchResult, TouchpointBatch, Unresolved
 from revbridge.domain.api_access import check
 from revbridge.domain.records import TouchpointRecord
 from revbridge.services.ingest_events import EventIngestor

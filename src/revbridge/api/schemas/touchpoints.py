@@ -1,12 +1,10 @@
-"""What the API takes and gives, as Pydantic models: the shapes its OpenAPI schema documents."""
+"""What ``/api/touchpoints`` takes and gives: marketing's events, in idempotent batches."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-
-from revbridge.services.lead_story import LeadLine
 
 BATCH_LIMIT = 1_000
 
@@ -52,31 +50,3 @@ class BatchResult(BaseModel):
     already_stored: int = Field(description="Sent before (same source and external id): stored once.")
     leads_created: int = Field(description="New people, met by e-mail for the first time.")
     unresolved: list[Unresolved] = Field(description="Not stored: the person they name is unknown.")
-
-
-class LeadPage(BaseModel):
-    items: list[LeadLine]  # the service's own lines: the schema follows them
-    limit: int
-
-
-class AcceptIn(BaseModel):
-    """Sales accepts an MQL: it becomes SAL and its follow-up clocks open."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rating: int | None = Field(None, ge=1, le=5, description="How good the lead was, 1 to 5.")
-    note: str | None = Field(None, max_length=2000)
-
-
-class RejectIn(AcceptIn):
-    """Sales rejects an MQL with one of the SLA's reasons, which says whether it is recycled or disqualified."""
-
-    reason: str = Field(min_length=1, max_length=100, examples=["no_budget"])
-
-
-class DisputeIn(BaseModel):
-    """Marketing disputes a rejection, once, saying why."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(min_length=1, max_length=2000, examples=["They booked a demo the next day."])
