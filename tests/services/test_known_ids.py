@@ -32,3 +32,14 @@ def test_lookup_sees_names_added_after_the_first_lookup() -> None:
     assert known.lookup(pa.array(["a"])).to_pylist() == [None]
     known.update({"a": 7})
     assert known.lookup(pa.array(["a"])).to_pylist() == [7]
+
+
+def test_a_batch_much_smaller_than_what_is_known_gets_the_same_answers_from_the_dict() -> None:
+    known = KnownIds()
+    known.update({f"p{i}@x.com": i for i in range(100)})
+    small = pa.chunked_array([pa.array(["p3@x.com", None, "new@x.com", "p99@x.com", ""], pa.string())])
+    large = pa.chunked_array([pa.array([f"p{i}@x.com" for i in range(200)], pa.string())])
+    assert known.lookup(small).to_pylist() == [3, None, None, 99, None]
+    assert known.unknown(small) == ["new@x.com"]
+    assert known.lookup(large).to_pylist() == [*range(100), *([None] * 100)]
+    assert sorted(known.unknown(large)) == sorted(f"p{i}@x.com" for i in range(100, 200))

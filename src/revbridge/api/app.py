@@ -14,6 +14,7 @@ from revbridge import __version__
 from revbridge.api import problems
 from revbridge.api.audit import AuditLog
 from revbridge.api.routes import activities, conversions, goals, leads, metrics, sla, spend, touchpoints, verdicts
+from revbridge.services.ingest_events import EventIngestor
 from revbridge.web import app as web
 
 API = "/api"
@@ -26,6 +27,7 @@ def create_app(engine: Engine) -> FastAPI:
         summary="One record of every lead's journey, the marketing–sales SLA as code, and the shared numbers.",
     )
     app.state.engine = engine
+    app.state.events = EventIngestor(engine)  # shared by the requests: its look-ups stay warm
     problems.install(app, html=web.error_page)
     for module in (leads, touchpoints, verdicts, activities, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)

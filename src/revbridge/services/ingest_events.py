@@ -9,10 +9,12 @@ resolved and written without a Python loop per row.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,9 +44,10 @@ class EventResult:
     unresolved: list[tuple[int, str]] = field(default_factory=list)  # (index in batch, reason)
 
 
-def records_to_table(records: Sequence[EventRecord]) -> tuple[str, pa.Table]:
-    """The Arrow form of a list of event records, and whether they are touchpoints or activities."""
-    entity = "touchpoints" if isinstance(records[0], TouchpointRecord) else "activities"
+def records_to_table(records: Sequence[Any], entity: str | None = None) -> tuple[str, pa.Table]:
+    """The Arrow form of a list of event records (or of anything with their attributes, such as the
+    API's validated models), and whether they are touchpoints or activities."""
+    entity = entity or ("touchpoints" if isinstance(records[0], TouchpointRecord) else "activities")
     columns = {
         name: pa.array([getattr(r, name) for r in records], _ARROW.get(name, pa.string())) for name in _FIELDS[entity]
     }
@@ -71,7 +74,9 @@ class PreparedEvents:
 
 
 class EventIngestor:
-    """Ingests batches of touchpoints or activities for one import run, look-ups kept warm."""
+    """Ingests batches of touchpoints or activities, look-ups kept warm: for one import run, or for the
+    life of the API's process, where concurrent requests share one and their batches go one at a time
+    (the store takes one writer at a time anyway, and the look-ups stay consistent)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -81,6 +86,7 @@ class EventIngestor:
         self._campaigns = KnownIds()
         self._users: KnownIds | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="revbridge-bulk")
+        self._one_at_a_time = threading.Lock()
 
     def ingest(self, records: Sequence[EventRecord], *, now: datetime) -> EventResult:
         if not records:
@@ -90,7 +96,8 @@ class EventIngestor:
 
     def ingest_table(self, entity: str, table: pa.Table, *, now: datetime) -> EventResult:
         """Store one batch: resolve its people, then write it in one transaction."""
-        return self.write(self.prepare(entity, table, now=now))
+        with self._one_at_a_time:
+            return self.write(self.prepare(entity, table, now=now))
 
     def prepare(self, entity: str, table: pa.Table, *, now: datetime) -> PreparedEvents:
         """Everything but the write: new people become leads, people and campaigns become ids.

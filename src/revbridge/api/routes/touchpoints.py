@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from revbridge.api.deps import Me, Store
+from revbridge.api.deps import Me
 from revbridge.api.schemas.touchpoints import BatchResult, TouchpointBatch, Unresolved
 from revbridge.domain.api_access import check
-from revbridge.domain.records import TouchpointRecord
-from revbridge.services.ingest_events import EventIngestor
+from revbridge.services.ingest_events import EventIngestor, records_to_table
 
 router = APIRouter(tags=["touchpoints"])
 
 
 @router.post("/touchpoints")
-def touchpoints(batch: TouchpointBatch, store: Store, caller: Me) -> BatchResult:
+def touchpoints(batch: TouchpointBatch, request: Request, caller: Me) -> BatchResult:
     """Up to 1,000 marketing events at once. Idempotent: an event sent again (same source and
     external id) is stored once. A new e-mail makes a new lead; an unknown lead id is not stored
     and is listed in ``unresolved``. For marketing and admins, with a token of the write scope."""
     check(caller, "send_touchpoints")
-    records = [TouchpointRecord(**t.model_dump()) for t in batch.touchpoints]
-    result = EventIngestor(store).ingest(records, now=datetime.now(UTC))
+    _, table = records_to_table(batch.touchpoints, "touchpoints")
+    ingestor: EventIngestor = request.app.state.events
+    result = ingestor.ingest_table("touchpoints", table, now=datetime.now(UTC))
     return BatchResult(
-        received=len(records),
+        received=table.num_rows,
         added=result.counts.created,
         already_stored=result.counts.duplicate,
         leads_created=result.leads_created,
