@@ -45,9 +45,9 @@ def _dimension(source: Source, name: str) -> ir.Table:
         band = ibis.cases(*((employees >= low, label) for low, label in SEGMENTS), else_=NONE)
         return joined.select(lead_id=joined.id, segment=band)
     if name == "owner":
-        users = source.table("users").select(user=ibis._.id, email=ibis._.email)
+        users = source.table("users").select(user=ibis._.id, owner_email=ibis._.email)  # not the lead's email
         joined = leads.left_join(users, leads.owner_id == users.user)
-        return joined.select(lead_id=joined.id, owner=joined.email.fill_null(NONE))
+        return joined.select(lead_id=joined.id, owner=joined.owner_email.fill_null(NONE))
     if name == "score_band":
         band = ibis.cases(*((leads.score >= low, label) for low, label in SCORE_BANDS), else_="below 0")
         return leads.select(lead_id=leads.id, score_band=band)

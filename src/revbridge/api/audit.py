@@ -49,13 +49,16 @@ def entry_of(scope: Scope, status: int) -> Entry:
     actor = state.get("actor")
     route = scope.get("route")
     path = getattr(route, "path", None) or scope["path"]
+    via = "api" if scope["path"].startswith("/api/") else "web"
+    if via == "api" and not path.startswith("/api/"):
+        path = "/api" + path  # a route of a router mounted at /api knows only its own part of the path
     said: dict[str, Any] = state.get("audit", {})
     params = scope.get("path_params", {})
     subject = said.get("subject") or (", ".join(f"{k.removesuffix('_id')} {v}" for k, v in params.items()) or None)
     return Entry(
         at=datetime.now(UTC),
         user_id=getattr(actor, "user_id", None),
-        via="api" if scope["path"].startswith("/api/") else "web",
+        via=via,
         action=f"{scope['method']} {path}",
         status=status,
         subject=subject,
