@@ -17,6 +17,11 @@ class Settings(BaseSettings):
         "directory) or postgresql+psycopg://user:pass@host/db for a team.",
     )
     datasets: str | None = Field(None, description="Folder holding the shared public data sets (tests and benchmarks).")
+    chromium: str | None = Field(
+        None,
+        description="The Chromium or Chrome that prints `revbridge report weekly --pdf`; default: the first of "
+        "chromium, chromium-browser, google-chrome on PATH.",
+    )
     webhook_url: str | None = Field(
         None,
         description="Slack-style incoming webhook that receives every kind of notification; while unset, "

@@ -124,6 +124,28 @@ def speed_to_lead(
     return source.frame(out, [key])
 
 
+def breaches(
+    source: Source, *, now: datetime, since: datetime | None = None, until: datetime | None = None
+) -> pd.DataFrame:
+    """Each clock breached among those due in ``[since, until)`` (those ``sla_compliance`` counts as
+    breached): its lead (id and e-mail), owner (the person), kind, deadline, whether it is still open,
+    and to whom it was escalated; by owner, then deadline."""
+    o = _obligations(source, since, until)
+    o = o.filter((o.status == "breached") | ((o.status == "open") & (o.due_at < now)))
+    leads = source.table("leads").select(lead=ibis._.id, email=ibis._.email)
+    rows = o.join(leads, o.lead_id == leads.lead)
+    rows = rows.select(
+        owner=rows.owner,
+        lead_id=rows.lead_id,
+        email=rows.email,
+        kind=rows.kind,
+        due_at=rows.due_at,
+        still_open=rows.status == "open",
+        escalated_to=rows.escalated_to,
+    )
+    return source.frame(rows, ["owner", "due_at", "lead_id", "kind"])
+
+
 def slipping(source: Source, *, now: datetime) -> pd.DataFrame:
     """MQLs untouched past their deadline: open accept or first-touch clocks of leads still in MQL whose
     deadline is past at ``now``, the longest overdue first."""

@@ -51,6 +51,7 @@ def _register() -> None:
         lead,
         metrics,
         mirror,
+        report,
         score,
         serve,
         sla,
@@ -69,6 +70,7 @@ def _register() -> None:
     app.add_typer(predictive.app, name="model")
     app.add_typer(tokens.app, name="token")
     app.add_typer(users.app, name="user")
+    app.add_typer(report.app, name="report")
     app.command(name="demo")(demo.demo)
     app.command(name="serve")(serve.serve)
     app.command(name="tick")(clocks.tick)

@@ -53,12 +53,16 @@ def bars(
     ]
     config = _config("bar", [_label(v) for v in labels], datasets, title)
     options = config["options"]
+    scales: dict[str, Any] = {"x": {}, "y": {}}
     if horizontal:
         options["indexAxis"] = "y"
+        scales["y"]["ticks"] = {"autoSkip": False}  # every category named, however many
     if stacked:
-        options["scales"] = {"x": {"stacked": True}, "y": {"stacked": True}}
+        scales["x"]["stacked"] = scales["y"]["stacked"] = True
     if percent:
-        options.setdefault("scales", {})["x" if horizontal else "y"] = {"ticks": {"format": {"style": "percent"}}}
+        scales["x" if horizontal else "y"]["ticks"] = {"format": {"style": "percent", "maximumFractionDigits": 0}}
+    if any(scales.values()):
+        options["scales"] = {axis: spec for axis, spec in scales.items() if spec}
     return config
 
 

@@ -3,9 +3,6 @@ template, the signed-in person and the session's CSRF token in every page's cont
 
 from __future__ import annotations
 
-import json
-import math
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,38 +10,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from revbridge.reports.filters import FILTERS
+from revbridge.reports.render import TEMPLATES_DIR as REPORT_TEMPLATES
 from revbridge.services.logins import SessionUser
 
 HERE = Path(__file__).parent
-TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TEMPLATES = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])  # pages include the report's body
 STATIC = HERE / "static"
-
-
-def _as_json(value: Any) -> str:
-    """Data for a chart, safe inside ``<script type="application/json">``."""
-    return json.dumps(value, default=str).replace("<", "\\u003c")
-
-
-def _figure(value: Any, like: float | None = None) -> str:
-    """A number as people read it: a share (of a target at most 1) as a percentage, else grouped."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    number = float(value)
-    if like is not None and abs(float(like)) <= 1:
-        return f"{number:.0%}"
-    return f"{number:,.0f}" if abs(number) >= 100 or number == int(number) else f"{number:,.2f}"
-
-
-def _when(value: Any) -> str:
-    """A moment, to the minute, in UTC."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return f"{value:%Y-%m-%d %H:%M} UTC" if isinstance(value, datetime) else str(value)
-
-
-TEMPLATES.env.filters.update(as_json=_as_json, figure=_figure, when=_when)
+TEMPLATES.env.filters.update(FILTERS)
 
 
 def page(

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from revbridge.reports import charts
 from revbridge.services.sla_versions import NoSlaInForce
-from revbridge.web import charts
 from revbridge.web.render import page
 from revbridge.web.session import Viewer
 
