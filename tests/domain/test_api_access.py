@@ -96,3 +96,12 @@ def test_a_team_sets_only_the_goals_it_owns_alone(role: str, teams: list[str], a
 def test_a_read_token_sets_no_goal_even_for_an_admin() -> None:
     with pytest.raises(NotAllowed, match="may only read"):
         check_goal(caller("admin", ("read",)), ["marketing"])
+
+
+def test_only_admins_read_the_audit_log_and_a_read_token_suffices() -> None:
+    check(caller("admin", ("read",)), "read_audit")
+    for role in ("marketing", "sales", "viewer"):
+        with pytest.raises(NotAllowed, match="only admins read the audit log"):
+            check(caller(role), "read_audit")
+    with pytest.raises(NotAllowed, match="no read scope"):
+        check(caller("admin", ("write",)), "read_audit")

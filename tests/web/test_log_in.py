@@ -93,3 +93,21 @@ def test_an_inactive_person_cannot_log_in(demo: Engine, browser: Browser) -> Non
     answer = browser.post("/login", {"email": MARKETING, "password": "northwind-demo"}, csrf=False)
     assert answer.status_code == 401
     assert "not active" in answer.text
+
+
+def test_admins_read_the_audit_log_in_the_browser_and_others_may_not(browser: Browser) -> None:
+    from tests.web.conftest import ADMIN
+
+    browser.post("/login", {"email": MARKETING, "password": "wrong-password"}, csrf=False)
+    browser.log_in(MARKETING)
+    assert browser.get("/audit").status_code == 403
+    browser.post("/logout")
+    browser.log_in(ADMIN)
+    shown = browser.get(f"/audit?by={MARKETING}")
+    assert shown.status_code == 200
+    rows = shown.text.split('<table id="audit">')[1]
+    assert rows.count("<tr>") == 1 + 2  # the heading, then marketing's log-out and log-in
+    assert "POST /logout" in rows
+    everyone = browser.get("/audit").text.split('<table id="audit">')[1]
+    assert ">401<" in everyone  # the refused log-in, by nobody, names whom it tried
+    assert f"log-in {MARKETING}" in everyone

@@ -13,7 +13,18 @@ from sqlalchemy.engine import Engine
 from revbridge import __version__
 from revbridge.api import problems
 from revbridge.api.audit import AuditLog
-from revbridge.api.routes import activities, conversions, goals, leads, metrics, sla, spend, touchpoints, verdicts
+from revbridge.api.routes import (
+    activities,
+    audit,
+    conversions,
+    goals,
+    leads,
+    metrics,
+    sla,
+    spend,
+    touchpoints,
+    verdicts,
+)
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.web import app as web
 
@@ -29,7 +40,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.events = EventIngestor(engine)  # shared by the requests: its look-ups stay warm
     problems.install(app, html=web.error_page)
-    for module in (leads, touchpoints, verdicts, activities, conversions, spend, goals, sla, metrics):
+    for module in (leads, touchpoints, verdicts, activities, audit, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)
     web.install(app, engine)
     app.add_middleware(AuditLog, engine=engine)

@@ -11,6 +11,7 @@
   campaign spend. Only admins apply a new SLA version.
 - A shared goal binds the teams that own it: an admin sets or removes any goal; marketing or sales
   only a goal their own team owns alone (``check_goal``).
+- The audit log (who wrote what, when) is read by admins only: ``read_audit``, a read.
 - An inactive person's tokens, and revoked tokens, do nothing.
 
 Every refusal names what would be allowed, as the lifecycle's refusals do.
@@ -28,6 +29,7 @@ Scope = Literal["read", "write"]
 SCOPES: tuple[Scope, ...] = ("read", "write")
 Action = Literal[
     "read",
+    "read_audit",
     "send_touchpoints",
     "give_verdicts",
     "dispute",
@@ -68,9 +70,11 @@ def check(caller: Caller, action: Action) -> None:
     """Refuse ``action`` unless the caller's token and role allow it."""
     if not caller.active:
         raise NotAllowed(f"{caller.email} is not active: their tokens do nothing")
-    if action == "read":
+    if action in ("read", "read_audit"):
         if "read" not in caller.scopes:
             raise NotAllowed("this token has no read scope")
+        if action == "read_audit" and caller.role != "admin":
+            raise NotAllowed(f"{caller.email} is {caller.role}: only admins read the audit log")
         return
     if "write" not in caller.scopes:
         raise NotAllowed("this token may only read: make one with the write scope to send data")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from revbridge.services.paging import Page, page_of
 from revbridge.store import audit
 
 
@@ -30,8 +31,34 @@ def record(engine: Engine, entry: Entry) -> None:
     audit.insert_entry(engine, {**entry.__dict__})
 
 
+@dataclass(frozen=True)
+class AuditLine:
+    id: int
+    at: datetime
+    email: str | None  # who: none for a request that carried no live token or session
+    via: str
+    action: str
+    subject: str | None
+    status: int
+    detail: dict[str, Any]
+
+
 def entries(
-    engine: Engine, *, limit: int = 100, before_id: int | None = None, user_id: int | None = None
+    engine: Engine, *, limit: int = 100, before_id: int | None = None, email: str | None = None
 ) -> list[dict[str, Any]]:
     """The newest entries first, with each person's e-mail; ``before_id`` pages on."""
-    return audit.entries(engine, limit=limit, before_id=before_id, user_id=user_id)
+    return audit.entries(engine, limit=limit, before_id=before_id, email=email)
+
+
+def audit_page(
+    engine: Engine, *, limit: int, after: tuple[Any, ...] | None = None, email: str | None = None
+) -> Page[AuditLine]:
+    """A page of the log, the newest first; ``after`` is the key (the id) of the last entry seen."""
+    rows = entries(engine, limit=limit + 1, before_id=after[0] if after else None, email=email)
+    return page_of(rows, limit, lambda r: (r["id"],), _line)
+
+
+def _line(row: dict[str, Any]) -> AuditLine:
+    return AuditLine(
+        row["id"], row["at"], row["email"], row["via"], row["action"], row["subject"], row["status"], row["detail"]
+    )

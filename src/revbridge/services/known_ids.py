@@ -17,7 +17,6 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
 SMALL_BATCH = 8  # a batch with fewer values than 1/8 of the known names is looked up in the dict
 
 

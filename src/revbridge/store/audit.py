@@ -25,7 +25,7 @@ def entries(
     *,
     limit: int,
     before_id: int | None = None,
-    user_id: int | None = None,
+    email: str | None = None,
     since: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The newest ``limit`` entries (before ``before_id``, to page on), with the person's e-mail."""
@@ -37,8 +37,8 @@ def entries(
     )
     if before_id is not None:
         query = query.where(AUDIT.c.id < before_id)
-    if user_id is not None:
-        query = query.where(AUDIT.c.user_id == user_id)
+    if email is not None:
+        query = query.where(sa.func.lower(USERS.c.email) == email.strip().lower())
     if since is not None:
         query = query.where(AUDIT.c.at >= since)
     with engine.connect() as conn:

@@ -8,11 +8,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from revbridge.web.numbers import SharedNumbers
-from revbridge.web.pages import auth, home
+from revbridge.web.pages import audit, auth, home
 from revbridge.web.render import STATIC, page
 from revbridge.web.session import LoginNeeded, current, login_url
 
-PAGES = (auth, home)
+PAGES = (auth, audit, home)
 
 
 def install(app: FastAPI, engine: Engine) -> None:
