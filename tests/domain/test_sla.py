@@ -140,6 +140,12 @@ def test_a_yaml_syntax_error_is_reported_with_its_line() -> None:
     assert error.message.startswith("not valid YAML: while parsing a flow sequence")
 
 
+def test_a_character_yaml_forbids_is_an_error_of_the_document() -> None:
+    [error] = errors_of("\x1fname: x\n")
+    assert error.path == "(document)"
+    assert error.message.startswith("not valid YAML: unacceptable character #x001f")
+
+
 def test_an_empty_file_says_where_to_start() -> None:
     assert errors_of("# nothing yet\n") == [
         FieldError("(document)", "the file is empty; start from examples/sla.yaml", 1)

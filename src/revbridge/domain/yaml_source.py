@@ -60,7 +60,10 @@ class YamlSource:
     @classmethod
     def parse(cls, text: str) -> YamlSource:
         """Parse ``text``; a syntax error comes back as the only problem, with its line."""
-        loader = _StrictLoader(text)
+        try:
+            loader = _StrictLoader(text)  # reads the text: a character YAML forbids is refused here
+        except yaml.YAMLError as exc:
+            return cls(None, None, [FieldError("(document)", f"not valid YAML: {exc}")])
         try:
             root = loader.get_single_node()
             data = loader.construct_document(root) if root is not None else None
