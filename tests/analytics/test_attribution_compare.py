@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from revbridge.analytics.attribution import MODELS, first_touch, last_touch, markov
-from revbridge.analytics.attribution.compare import at_milestones, side_by_side
+from revbridge.analytics.attribution.compare import at_milestones, credit_by_model, side_by_side
 from revbridge.domain.errors import InvalidInput
 from revbridge.domain.paths import Paths
 
@@ -45,3 +45,21 @@ def test_at_each_milestone_the_journeys_of_that_milestone() -> None:
     assert frame.columns.tolist() == ["milestone", "channel", "markov"]
     assert frame.milestone.tolist() == ["mql", "mql", "customer", "customer"]
     assert frame.markov.tolist()[:2] == pytest.approx([0.75, 0.25])
+
+
+def test_credit_by_model_is_each_models_credit_one_row_a_channel() -> None:
+    frame = credit_by_model(JOURNEYS, MODELS)
+    compared = side_by_side(JOURNEYS, MODELS)
+    assert list(dict.fromkeys(frame.model)) == list(compared.columns)
+    for model, rows in frame.groupby("model", sort=False):
+        assert rows.channel.tolist() == ["A", "B"]
+        assert rows.share.tolist() == pytest.approx(compared[model].tolist())
+        assert rows.conversions.sum() == pytest.approx(3)
+    first = frame[frame.model == "first_touch"].set_index("channel")
+    assert first.value.to_dict() == {"A": 50, "B": 10}
+
+
+def test_credit_by_model_of_no_journeys_has_no_rows() -> None:
+    frame = credit_by_model(Paths.of([], conversions=[]), MODELS)
+    assert frame.empty
+    assert frame.columns.tolist() == ["model", "channel", "conversions", "value", "share"]

@@ -71,6 +71,13 @@ def test_stalled_leads_are_those_waiting_longer_than_their_stage_allows(on: On) 
     assert math.isnan(frame.stalled_after_days["customer"])
 
 
+def test_no_limit_known_means_no_lead_is_stalled(on: On) -> None:
+    with on(tiny.five_leads) as source:
+        frame = stalled(source, STAGES, now=tiny.at("03-10"), stalled_after={}).set_index("stage")
+    assert frame.in_stage["lead"] == 1
+    assert frame.stalled.sum() == 0
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(-1000, 1000), min_size=1, max_size=12), min_size=1, max_size=4))
 def test_exact_quantiles_equal_numpys_on_sqlite_and_duckdb(groups: list[list[int]]) -> None:

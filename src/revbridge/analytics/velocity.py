@@ -148,7 +148,8 @@ def stalled(
     if limits is None:
         typical = time_in_stage(source, stages)
         limits = {row.stage: float(row.p90_days) for row in typical.itertuples() if pd.notna(row.p90_days)}
-    limit = ibis.cases(*((current.stage == k, v) for k, v in limits.items()), else_=ibis.null("float64"))
+    nothing = ibis.null("float64")  # no limit known (no stay has ended yet): none is stalled
+    limit = ibis.cases(*((current.stage == k, v) for k, v in limits.items()), else_=nothing) if limits else nothing
     current = current.mutate(allowed=limit)
     counts = current.group_by("stage").aggregate(
         in_stage=current.count(),

@@ -8,11 +8,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from revbridge.web.numbers import SharedNumbers
-from revbridge.web.pages import audit, auth, home
+from revbridge.web.pages import attribution, audit, auth, compliance, contract, funnel, glossary, goals, home
 from revbridge.web.render import STATIC, page
 from revbridge.web.session import LoginNeeded, current, login_url
 
-PAGES = (auth, audit, home)
+PAGES = (auth, audit, home, funnel, compliance, attribution, goals, contract, glossary)
 
 
 def install(app: FastAPI, engine: Engine) -> None:

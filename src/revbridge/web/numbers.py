@@ -6,6 +6,10 @@ start one. The first request for a metric computes it while the others wait for 
 ones get the kept result at once, and the first request after it goes stale computes it again while
 the others are served the stale one. Lists that people act on (the SLA queue, a lead) are never kept:
 they are read from the store on every request.
+
+A metric may be asked with parameters (``get("funnel_periods", period="month")``, the variants of
+``analytics.variants``) and for one team's leads (``team="..."``): each name, team and set of parameters
+is a number of its own, kept and refreshed the same way.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from revbridge import bootstrap
-from revbridge.services.contract import contract_at, stage_order
+from revbridge.services.contract import contract_at
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FRESH_FOR = timedelta(minutes=2)
+Param = str | int | float | bool | None
+Key = tuple[str, str | None, tuple[tuple[str, Param], ...]]  # the name, the team, the parameters
 
 
 @dataclass(frozen=True)
@@ -36,28 +42,32 @@ class SharedNumbers:
     def __init__(self, engine: Engine, fresh_for: timedelta = FRESH_FOR) -> None:
         self.engine = engine
         self.fresh_for = fresh_for
-        self._kept: dict[str, Computed] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._kept: dict[Key, Computed] = {}
+        self._locks: dict[Key, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, name: str) -> Computed:
-        """The metric ``name`` (a key of ``analytics.overview.metrics``), fresh or being refreshed."""
-        kept = self._kept.get(name)
+    def get(self, name: str, *, team: str | None = None, **params: Param) -> Computed:
+        """The metric ``name`` (a key of ``analytics.overview.metrics``, or a variant of
+        ``analytics.variants`` asked with ``params``), over ``team``'s leads if given, fresh or being
+        refreshed."""
+        key: Key = (name, team, tuple(sorted(params.items())))
+        kept = self._kept.get(key)
         now = datetime.now(UTC)
         if kept is not None and now - kept.at < self.fresh_for:
             return kept
         with self._guard:
-            lock = self._locks.setdefault(name, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
         if kept is not None and not lock.acquire(blocking=False):
             return kept  # someone is refreshing it: the stale one meanwhile
         if kept is None:
             lock.acquire()
         try:
-            again = self._kept.get(name)
+            again = self._kept.get(key)
             if again is not None and datetime.now(UTC) - again.at < self.fresh_for:
                 return again
-            self._kept[name] = Computed(self._compute(name, datetime.now(UTC)), datetime.now(UTC))
-            return self._kept[name]
+            at = datetime.now(UTC)  # the moment the numbers describe: their "as of"
+            self._kept[key] = Computed(self._compute(key, at), at)
+            return self._kept[key]
         finally:
             lock.release()
 
@@ -65,10 +75,12 @@ class SharedNumbers:
         """Drop every kept number (after a change that should show at once)."""
         self._kept.clear()
 
-    def _compute(self, name: str, now: datetime) -> pd.DataFrame:
-        from revbridge.analytics.overview import metrics  # Ibis and pandas: only when a number is asked for
+    def _compute(self, key: Key, now: datetime) -> pd.DataFrame:
+        from revbridge.analytics.variants import metric  # Ibis and pandas: only when a number is asked for
 
-        commitments = contract_at(self.engine, now).sla.commitments
+        name, team, params = key
+        sla = contract_at(self.engine, now).sla  # its stages in order, and its commitments
+        asked = metric(name, sla.stage_order, sla.commitments, now=now, **dict(params))
         url = self.engine.url.render_as_string(hide_password=False)
-        with bootstrap.source(url, "store") as source:
-            return metrics(stage_order(self.engine, now), commitments, now=now)[name](source)
+        with bootstrap.source(url, "store", team) as source:
+            return asked(source)

@@ -35,6 +35,26 @@ def side_by_side(paths: Paths, models: Mapping[str, Model], *, measure: str = "s
     return frame
 
 
+def credit_by_model(paths: Paths, models: Mapping[str, Model]) -> pd.DataFrame:
+    """One row per (model, channel): the channel's attributed ``conversions``, ``value`` (revenue) and
+    ``share`` of the conversions by that model, models in the order given. A model the journeys cannot
+    feed is left out, as in ``side_by_side`` (``skipped`` in ``attrs``). No journeys, no rows."""
+    rows: list[dict[str, object]] = []
+    skipped: dict[str, str] = {}
+    if len(paths.conversions) == 0:
+        models = {}  # no journeys: nothing to credit (and no game for Shapley to play)
+    for name, model in models.items():
+        try:
+            credit = model(paths)
+        except InvalidInput as error:
+            skipped[name] = str(error)
+            continue
+        rows += [{"model": name, **row} for row in credit.as_rows()]
+    frame = pd.DataFrame(rows, columns=["model", "channel", "conversions", "value", "share"])
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
 def at_milestones(
     journeys_to: Callable[[str], Paths],
     milestones: Sequence[str],
