@@ -4,6 +4,7 @@ role (admin, marketing, sales, viewer, a read-only token, no token) with the sta
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -135,6 +136,27 @@ def test_limits_and_moments_are_checked_at_the_edge(world: World) -> None:
     ancient = viewer.get("/api/leads", params={"until": "0001-01-01T00:00:00+05:00"})
     assert "between the years 1900 and 2999" in ancient.json()["errors"][0]["message"]
     assert viewer.get("/api/leads/99999999999999999999").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("touch", "field"),
+    [
+        ({"source": "we\x00b"}, "body.touchpoints[0].source"),
+        ({"properties": {"utm": ["a", {"b": "\x00"}]}}, "body.touchpoints[0].properties"),
+        ({"properties": {"score": float("nan")}}, "body.touchpoints[0].properties"),
+        ({"occurred_at": "0001-01-01T00:00:00+05:00"}, "body.touchpoints[0].occurred_at"),
+    ],
+)
+def test_what_a_database_cannot_store_is_refused_naming_the_field(
+    world: World, touch: dict[str, Any], field: str
+) -> None:
+    sent = {"source": "web", "external_id": "t1", "type": "page_view", "occurred_at": "2026-03-02T10:00:00Z",
+            "lead_email": "p1@acme.com", **touch}  # fmt: skip
+    raw = json.dumps({"touchpoints": [sent]})  # NaN as JavaScript writes it, which Python's JSON reads
+    answer = world.as_("marketing").post("/api/touchpoints", content=raw, headers={"content-type": "application/json"})
+    assert (answer.status_code, answer.headers["content-type"]) == (422, PROBLEM)
+    assert [e["field"] for e in answer.json()["errors"]] == [field]
+    assert world.as_("sales").post("/api/leads/1/reject", json={"reason": "no_\x00budget"}).status_code == 422
 
 
 # --- activities -----------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ cannot); a value out of bounds is a 422 problem naming the parameter, never a se
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
@@ -33,10 +34,28 @@ def _day(day: date) -> date:
     return day
 
 
+def _storable(value: Any) -> Any:
+    """JSON both databases store as sent: no NUL in any text, no infinite or NaN number."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not hold a NUL character")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key)
+            _storable(item)
+    if isinstance(value, list):
+        for item in value:
+            _storable(item)
+    return value
+
+
 Moment = Annotated[AwareDatetime, AfterValidator(_utc)]
 """A moment with its offset (ISO 8601, ``2026-03-02T10:00:00Z``), kept in UTC."""
 Day = Annotated[date, AfterValidator(_day)]
 """A calendar day (``2026-03-02``)."""
+Properties = Annotated[dict[str, Any], AfterValidator(_storable)]
+"""Free-form JSON properties."""
 Word = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=NO_NUL)]
 """A name or a code: a stage, an e-mail, a campaign."""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from revbridge.api.params import NO_NUL, Moment, Properties
 
 BATCH_LIMIT = 1_000
 
@@ -15,16 +15,16 @@ class TouchpointIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(min_length=1, max_length=50, examples=["hubspot"])
-    external_id: str = Field(min_length=1, max_length=200, examples=["form-fill-8812"])
-    type: str = Field(min_length=1, max_length=100, examples=["demo_request"])
-    occurred_at: AwareDatetime = Field(description="When it happened, with its offset (ISO 8601).")
-    lead_email: str | None = Field(None, max_length=320, examples=["ada@example.com"])
-    lead_external_id: str | None = Field(None, max_length=200)
-    lead_source: str | None = Field(None, max_length=50)
-    channel: str | None = Field(None, max_length=100, examples=["paid_search"])
-    campaign: str | None = Field(None, max_length=300)
-    properties: dict[str, Any] = Field(default_factory=dict)
+    source: str = Field(min_length=1, max_length=50, pattern=NO_NUL, examples=["hubspot"])
+    external_id: str = Field(min_length=1, max_length=200, pattern=NO_NUL, examples=["form-fill-8812"])
+    type: str = Field(min_length=1, max_length=100, pattern=NO_NUL, examples=["demo_request"])
+    occurred_at: Moment = Field(description="When it happened, with its offset (ISO 8601).")
+    lead_email: str | None = Field(None, max_length=320, pattern=NO_NUL, examples=["ada@example.com"])
+    lead_external_id: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    lead_source: str | None = Field(None, max_length=50, pattern=NO_NUL)
+    channel: str | None = Field(None, max_length=100, pattern=NO_NUL, examples=["paid_search"])
+    campaign: str | None = Field(None, max_length=300, pattern=NO_NUL)
+    properties: Properties = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _names_a_person(self) -> TouchpointIn:

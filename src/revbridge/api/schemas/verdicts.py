@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from revbridge.api.params import NO_NUL
+
 
 class AcceptIn(BaseModel):
     """Sales accepts an MQL: it becomes SAL and its follow-up clocks open."""
@@ -13,13 +15,13 @@ class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: int | None = Field(None, ge=1, le=5, description="How good the lead was, 1 to 5.")
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000, pattern=NO_NUL)
 
 
 class RejectIn(AcceptIn):
     """Sales rejects an MQL with one of the SLA's reasons, which says whether it is recycled or disqualified."""
 
-    reason: str = Field(min_length=1, max_length=100, examples=["no_budget"])
+    reason: str = Field(min_length=1, max_length=100, pattern=NO_NUL, examples=["no_budget"])
 
 
 class DisputeIn(BaseModel):
@@ -27,7 +29,7 @@ class DisputeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(min_length=1, max_length=2000, examples=["They booked a demo the next day."])
+    note: str = Field(min_length=1, max_length=2000, pattern=NO_NUL, examples=["They booked a demo the next day."])
 
 
 class ResolveIn(BaseModel):
