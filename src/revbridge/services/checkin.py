@@ -93,6 +93,16 @@ def sign_off(engine: Engine, week: IsoWeek, user_id: int, comment: str, *, now: 
         return q.insert_entry(conn, week=str(week), kind="signoff", user_id=user_id, text=cleaned, at=now)
 
 
+def may_sign(engine: Engine, week: IsoWeek, user_id: int, *, now: datetime) -> str | None:
+    """The team the person would sign ``week`` off for, or None when they may not (a page offers the
+    form to those who may)."""
+    if not week.has_started(now):
+        return None
+    with engine.connect() as conn:
+        found = q.person(conn, user_id)
+    return signs_for(_person(found, user_id), team_leads(engine, week, now=now))
+
+
 def week_record(engine: Engine, week: IsoWeek, *, now: datetime) -> WeekRecord:
     """What the check-in of ``week`` recorded so far."""
     leads = team_leads(engine, week, now=now)

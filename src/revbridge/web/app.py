@@ -7,16 +7,18 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
+from revbridge.web.checkin_reports import CheckinReports
 from revbridge.web.numbers import SharedNumbers
-from revbridge.web.pages import attribution, audit, auth, compliance, contract, funnel, glossary, goals, home
+from revbridge.web.pages import audit, auth, checkin, home
 from revbridge.web.render import STATIC, page
 from revbridge.web.session import LoginNeeded, current, login_url
 
-PAGES = (auth, audit, home, funnel, compliance, attribution, goals, contract, glossary)
+PAGES = (auth, audit, home, checkin)
 
 
 def install(app: FastAPI, engine: Engine) -> None:
     app.state.numbers = SharedNumbers(engine)
+    app.state.checkin_reports = CheckinReports(engine)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in PAGES:
         app.include_router(module.router)
