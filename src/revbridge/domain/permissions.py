@@ -7,7 +7,9 @@
 - A sales manager (title ``sales_manager``) or an admin records a dispute's outcome, once.
 - An inactive person does nothing.
 
-Every refusal is a ``NotPermitted`` (a ``Refused``) that says who may do it instead.
+Every refusal is a ``NotPermitted`` (a ``Refused``) that says who may do it instead. The ``may_*``
+questions give the same answers without raising, for a page deciding which forms to show (a test holds
+each equal to its ``check_*``).
 """
 
 from __future__ import annotations
@@ -115,6 +117,24 @@ def check_resolution(actor: Actor, feedback: FeedbackState, outcome: str) -> Dis
     if feedback.outcome is not None:
         raise NotPermitted(f"the dispute of feedback {feedback.id} was already resolved: {feedback.outcome}")
     return "upheld" if outcome == "upheld" else "overturned"
+
+
+# --- what a page offers: the same rules, asked before rather than enforced ---------------------------------
+
+
+def may_give_verdict(actor: Actor, owner_id: int | None, accepted_by: str) -> bool:
+    """Whether ``check_verdict`` lets ``actor`` judge a lead owned by ``owner_id`` (a page shows its forms)."""
+    return actor.active and actor.role == "sales" and (accepted_by == "any_sales_rep" or owner_id == actor.id)
+
+
+def may_work_leads(actor: Actor) -> bool:
+    """Whether ``check_lead_work`` lets ``actor`` log activities on leads and move them on."""
+    return actor.active and actor.role in WORKING_ROLES
+
+
+def may_dispute(actor: Actor, feedback: FeedbackState) -> bool:
+    """Whether ``check_dispute`` lets ``actor`` dispute this verdict (given a note)."""
+    return actor.active and actor.role == "marketing" and feedback.verdict == "reject" and feedback.disputed_at is None
 
 
 def _check_active(actor: Actor) -> None:
