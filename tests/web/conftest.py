@@ -36,7 +36,7 @@ class Browser:
             transport = httpx.ASGITransport(app=self.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://revbridge", cookies=self.cookies) as web:
                 answer = await web.request(method, url, **options)
-                self.cookies.update(web.cookies)
+                self.cookies = httpx.Cookies(web.cookies)  # as the answer left them: set, or dropped
                 return answer
 
         answer = asyncio.run(send())

@@ -9,11 +9,41 @@ from sqlalchemy.engine import Engine
 
 from revbridge.web.checkin_reports import CheckinReports
 from revbridge.web.numbers import SharedNumbers
-from revbridge.web.pages import attribution, audit, auth, checkin, compliance, contract, funnel, glossary, goals, home
+from revbridge.web.pages import (
+    attribution,
+    audit,
+    auth,
+    checkin,
+    compliance,
+    contract,
+    feedback,
+    funnel,
+    glossary,
+    goals,
+    home,
+    lead,
+    queue,
+    verdicts,
+)
 from revbridge.web.render import STATIC, page
 from revbridge.web.session import LoginNeeded, current, login_url
 
-PAGES = (auth, audit, home, funnel, compliance, attribution, goals, contract, glossary, checkin)
+PAGES = (
+    auth,
+    audit,
+    home,
+    funnel,
+    compliance,
+    attribution,
+    goals,
+    contract,
+    glossary,
+    checkin,
+    queue,
+    verdicts,
+    lead,
+    feedback,
+)
 
 
 def install(app: FastAPI, engine: Engine) -> None:
