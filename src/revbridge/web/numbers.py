@@ -15,9 +15,10 @@ is a number of its own, kept and refreshed the same way.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FRESH_FOR = timedelta(minutes=2)
+T = TypeVar("T")
 Param = str | int | float | bool | None
 Key = tuple[str, str | None, tuple[tuple[str, Param], ...]]  # the name, the team, the parameters
 
@@ -45,6 +47,7 @@ class SharedNumbers:
         self._kept: dict[Key, Computed] = {}
         self._locks: dict[Key, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._shaped: dict[str, tuple[tuple[datetime, ...], Any, datetime]] = {}
 
     def get(self, name: str, *, team: str | None = None, **params: Param) -> Computed:
         """The metric ``name`` (a key of ``analytics.overview.metrics``, or a variant of
@@ -71,9 +74,22 @@ class SharedNumbers:
         finally:
             lock.release()
 
+    def shaped(self, key: str, shape: Callable[..., T], *names: str) -> tuple[T, datetime]:
+        """``shape`` applied to the metrics ``names`` (in that order), kept until one of them is
+        computed again, with the oldest one's moment: what a page makes of the numbers (its tables'
+        rows, its charts) is made once per refresh, not once per request."""
+        computed = [self.get(name) for name in names]
+        stamp = tuple(c.at for c in computed)
+        kept = self._shaped.get(key)
+        if kept is None or kept[0] != stamp:
+            kept = (stamp, shape(*(c.frame for c in computed)), min(c.at for c in computed))
+            self._shaped[key] = kept
+        return kept[1], kept[2]
+
     def forget(self) -> None:
         """Drop every kept number (after a change that should show at once)."""
         self._kept.clear()
+        self._shaped.clear()
 
     def _compute(self, key: Key, now: datetime) -> pd.DataFrame:
         from revbridge.analytics.variants import metric  # Ibis and pandas: only when a number is asked for

@@ -3,7 +3,7 @@ two teams are drifting apart, and the funnel's weekly entries."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -13,29 +13,28 @@ from revbridge.services.sla_versions import NoSlaInForce
 from revbridge.web.render import page
 from revbridge.web.session import Viewer
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
 def home(request: Request, user: Viewer) -> HTMLResponse:
-    numbers = request.app.state.numbers
     try:
-        card = numbers.get("scorecard")
+        shown, as_of = request.app.state.numbers.shaped("home", _shape, "scorecard", "signals", "funnel_periods")
     except NoSlaInForce as missing:
         return page(request, "home.html", user, scorecard=None, missing=str(missing))
-    found = numbers.get("signals")
-    weekly = numbers.get("funnel_periods")
+    return page(request, "home.html", user, **shown, as_of=as_of, missing=None)
+
+
+def _shape(card: pd.DataFrame, found: pd.DataFrame, weekly: pd.DataFrame) -> dict[str, Any]:
     sides: dict[str, list[dict[str, Any]]] = {"marketing": [], "sales": []}
-    for row in card.frame.to_dict("records"):
+    for row in card.to_dict("records"):
         sides.setdefault(row["team"], []).append(row)
-    chart = charts.lines(weekly.frame, x="period", series="stage", y="entries", order=("lead", "mql", "sal", "sql"))
-    return page(
-        request,
-        "home.html",
-        user,
-        scorecard=sides,
-        signals=found.frame.to_dict("records"),
-        weekly=chart,
-        as_of=min(card.at, found.at, weekly.at),
-        missing=None,
-    )
+    order = ("lead", "mql", "sal", "sql")
+    return {
+        "scorecard": sides,
+        "signals": found.to_dict("records"),
+        "weekly": charts.lines(weekly, x="period", series="stage", y="entries", order=order),
+    }
