@@ -13,10 +13,12 @@ ping a channel. Times are shown in UTC.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 MQL_ASSIGNED = "mql_assigned"
@@ -139,19 +141,22 @@ def breach_messages(owner_name: str, escalated_to: str, breaches: Sequence[Breac
     ]
 
 
+_digest_order = attrgetter("due_at", "obligation_id")  # a digest lists the earliest deadlines first
+
+
 def named_in_digest(breaches: Sequence[Breach]) -> list[Breach]:
     """The breaches whose lead a message about ``breaches`` names: all of them, unless they make a
     digest, which lists its earliest ``MAX_DIGEST_LINES``."""
     if len(breaches) <= DIGEST_AFTER:
         return list(breaches)
-    return sorted(breaches, key=lambda b: (b.due_at, b.obligation_id))[:MAX_DIGEST_LINES]
+    return heapq.nsmallest(MAX_DIGEST_LINES, breaches, key=_digest_order)
 
 
 def breach_digest(owner_name: str, escalated_to: str, breaches: Sequence[Breach]) -> Notification:
     """Many of ``owner_name``'s deadlines breached at once, escalated to ``escalated_to``: counted by kind,
     the earliest few listed. The key names the set of obligations, so a replayed batch is stored once."""
-    ordered = sorted(breaches, key=lambda b: (b.due_at, b.obligation_id))
-    ids = ",".join(str(b.obligation_id) for b in sorted(breaches, key=lambda b: b.obligation_id))
+    listed = heapq.nsmallest(MAX_DIGEST_LINES, breaches, key=_digest_order)  # the earliest: sorted()[:n]
+    ids = ",".join(map(str, sorted(b.obligation_id for b in breaches)))
     key = "breaches:" + hashlib.sha256(ids.encode()).hexdigest()[:24]
     by_kind = Counter(b.kind for b in breaches)
     kinds = ", ".join(f"{_label(kind)} {count:,}" for kind, count in sorted(by_kind.items()))
@@ -159,9 +164,9 @@ def breach_digest(owner_name: str, escalated_to: str, breaches: Sequence[Breach]
     lines = [
         f"• *{_escape(b.lead_name)}* (lead #{b.lead_id}): {_escape(_label(b.kind))} was due {_when(b.due_at)}"
         + (f", reassigned to *{_escape(b.reassigned_to)}*" if b.reassigned_to else "")
-        for b in ordered[:MAX_DIGEST_LINES]
+        for b in listed
     ]
-    more = len(ordered) - len(lines)
+    more = len(breaches) - len(lines)
     details = [f"Escalated to {_escape(escalated_to)}"]
     if moved:
         details.append(f"{moved:,} lead(s) reassigned")
