@@ -135,4 +135,7 @@ def test_pdf_is_a_real_pdf_with_pages(database: str, tmp_path: Path) -> None:
     assert pdf.startswith(b"%PDF-")
     pages = re.findall(rb"/Type\s*/Page\b", pdf)
     assert len(pages) >= 2  # eight sections do not fit on one A4 page
+    sizes = {tuple(round(float(v)) for v in box.split()) for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
+    assert sizes == {(0, 0, 595, 842)}  # A4, in points
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= 2  # the charts were drawn before printing
     assert pdf.rstrip().endswith(b"%%EOF")
