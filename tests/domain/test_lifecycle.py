@@ -25,7 +25,7 @@ from revbridge.domain.lifecycle import (
     OpenObligation,
     Rejected,
     Scored,
-    breach_all,
+    breach_rules,
     decide,
 )
 from revbridge.domain.scoring import Score
@@ -283,12 +283,28 @@ OBLIGATIONS = st.lists(
 )
 
 
-@given(OBLIGATIONS, st.integers(0, 500))
+@cache
+def _escalating(first_touch: bool, attempts: bool, accept: bool) -> Sla:
+    """The example SLA with each deadline's breach reassigning the lead or not."""
+    text = EXAMPLE.read_text()
+    for name, reassign in (("accept_within", accept), ("first_touch_within", first_touch), ("attempts", attempts)):
+        rule = "role:sales_manager" if name != "attempts" else "team:sales_ops"
+        line = next(x for x in text.splitlines() if x.strip().startswith(f"{name}: {{escalate_to:"))
+        text = text.replace(line, f"    {name}: {{escalate_to: {rule}, reassign: {str(reassign).lower()}}}")
+    return load_sla(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(OBLIGATIONS, st.integers(0, 500), st.booleans(), st.booleans(), st.booleans())
 def test_breaching_many_at_once_decides_what_breaching_each_alone_does(
-    obligations: list[OpenObligation], hours: int
+    obligations: list[OpenObligation], hours: int, first_touch: bool, attempts: bool, accept: bool
 ) -> None:
-    """A tick decides alike clocks once per kind; that must be what ``decide`` says of each breach."""
+    """A tick decides alike clocks once per kind and count (``breach_rules``); each clock's decision by
+    its rule must be what ``decide`` says of that breach alone, under any SLA's escalations."""
+    sla = _escalating(first_touch, attempts, accept)
     at = T0 + timedelta(hours=hours)
     lead = _lead("mql", open_obligations=tuple(obligations))
-    one_by_one = [decide(lead, Breached(o, at), _sla(), CLOCK) for o in obligations]
-    assert breach_all(obligations, at, _sla(), CLOCK) == one_by_one
+    rules = breach_rules(((o.kind, o.required_count) for o in obligations), at, sla, CLOCK)
+    assert len(rules) == len({(o.kind, o.required_count) for o in obligations})
+    for o in obligations:
+        assert rules[(o.kind, o.required_count)].decision(o) == decide(lead, Breached(o, at), sla, CLOCK)

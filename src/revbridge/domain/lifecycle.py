@@ -14,7 +14,7 @@ Pure: no I/O; ``now`` comes in with each event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -355,27 +355,42 @@ def _breach(obligation: OpenObligation, at: datetime, sla: Sla, clock: Deadlines
     return Decision(close=(closing,), escalate=escalate, route=True, open=(fresh,))
 
 
-def breach_all(obligations: Sequence[OpenObligation], at: datetime, sla: Sla, clock: Deadlines) -> list[Decision]:
-    """``decide(lead, Breached(o, at))`` for each of ``obligations``, every one open on its lead: the same
-    decisions, worked out once per kind of clock (a tick after an outage breaches thousands of alike
-    clocks) and then given each obligation's id and count."""
-    made: dict[tuple[ObligationKind, int], Decision] = {}
-    decisions: list[Decision] = []
-    for obligation in obligations:
-        key = (obligation.kind, obligation.required_count)
-        template = made.get(key)
-        if template is None:
-            template = made[key] = _breach(obligation, at, sla, clock)
-        escalate = template.escalate
-        decisions.append(
-            Decision(
-                close=(Closing(obligation.id, "breached", at, obligation.done_count),),
-                escalate=Escalate(obligation.id, escalate.kind, escalate.to) if escalate is not None else None,
-                route=template.route,
-                open=template.open,
-            )
+@dataclass(frozen=True, slots=True)
+class BreachRule:
+    """What breaching an open clock of one kind and required count at ``at`` decides: the same for every
+    such clock, whatever its lead, but for the clock's own id and count (``decision`` gives one clock's,
+    which is what ``decide`` says of it)."""
+
+    kind: ObligationKind
+    required_count: int
+    at: datetime
+    escalation: Escalation | None  # who hears of it; None: it is only closed
+    route: bool  # the lead goes to another rep...
+    open: tuple[NewObligation, ...]  # ...who gets a fresh clock for the same duty
+
+    def decision(self, obligation: OpenObligation) -> Decision:
+        """The decision for one open clock of this kind and count."""
+        escalation = self.escalation
+        return Decision(
+            close=(Closing(obligation.id, "breached", self.at, obligation.done_count),),
+            escalate=Escalate(obligation.id, self.kind, escalation) if escalation is not None else None,
+            route=self.route,
+            open=self.open,
         )
-    return decisions
+
+
+def breach_rules(
+    clocks: Iterable[tuple[ObligationKind, int]], at: datetime, sla: Sla, clock: Deadlines
+) -> dict[tuple[ObligationKind, int], BreachRule]:
+    """A ``BreachRule`` for each (kind, required count) of ``clocks``: a tick after an outage breaches
+    thousands of alike clocks, and decides once per kind what ``decide`` would say of each."""
+    rules: dict[tuple[ObligationKind, int], BreachRule] = {}
+    for kind, required in clocks:
+        if (kind, required) not in rules:
+            template = _breach(OpenObligation(0, kind, at, required), at, sla, clock)
+            escalation = template.escalate.to if template.escalate is not None else None
+            rules[(kind, required)] = BreachRule(kind, required, at, escalation, template.route, template.open)
+    return rules
 
 
 def _duration_of(sla: Sla, kind: ObligationKind) -> Duration:

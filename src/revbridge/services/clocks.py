@@ -9,6 +9,7 @@ write lock taken up front does the same. Each obligation is handled inside a sav
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,7 @@ def _route_waiting(conn: Connection, contract: Contract, now: datetime, counts: 
 
 def _handle_batch(
     conn: Connection,
-    claimed: list[tuple[int, OpenObligation]],
+    claimed: Sequence[queries.DueClock],
     contract: Contract,
     now: datetime,
     counts: TickCounts,
@@ -97,8 +98,8 @@ def _handle_batch(
     except (RevBridgeError, sa.exc.SQLAlchemyError, ValueError, KeyError) as exc:
         savepoint.rollback()
         log.warning("a batch of %d obligations failed (%s); handling them one by one", len(claimed), exc)
-        for lead_id, obligation in claimed:
-            _handle_one(conn, obligation.id, lead_id, contract, now, counts)
+        for clock in claimed:
+            _handle_one(conn, clock.id, clock.lead_id, contract, now, counts)
         return False
     counts.due += len(claimed)
     counts.breached += result.breached

@@ -14,7 +14,7 @@ order, each on the state the one before left.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -122,15 +122,11 @@ def _update_leads(conn: Connection, decided: Sequence[tuple[LeadState, Decision]
             changed.update(stage=decision.transition.to_stage, stage_changed_at=decision.transition.at)
         if decision.nurture_until is not None:
             changed["nurture_until"] = decision.nurture_until
-    stale = writes.update_leads_if_unchanged(
-        conn,
-        [
-            writes.LeadChange(
-                lead_id, state.version, steps[lead_id], recycled[lead_id], tuple(sorted(values[lead_id].items()))
-            )
-            for lead_id, state in first.items()
-        ],
-    )
+    changes: dict[writes.LeadChange, list[tuple[int, int]]] = {}
+    for lead_id, state in first.items():
+        change = writes.LeadChange(steps[lead_id], recycled[lead_id], tuple(sorted(values[lead_id].items())))
+        changes.setdefault(change, []).append((lead_id, state.version))
+    stale = writes.update_leads_if_unchanged(conn, changes)
     if stale:
         raise StaleLead(stale[0], first[stale[0]].version)
 
@@ -156,11 +152,12 @@ def _route(
         routings[state.lead_id] = routing
         if routing.rep_id is not None:
             people.assigned(routing.rep_id, at, state.owner_id)
-    writes.assign_owners(conn, {lead_id: (r.rep_id, _routing_text(r)) for lead_id, r in routings.items()}, at)
+    writes.assign_owners(conn, {lead_id: (r.rep_id, routing_text(r)) for lead_id, r in routings.items()}, at)
     return routings
 
 
-def _routing_text(decision: RoutingDecision) -> str:
+def routing_text(decision: RoutingDecision) -> str:
+    """What a lead's row keeps of why it went to whom (or to nobody)."""
     return decision.reason + ("; passed over: " + "; ".join(decision.skipped) if decision.skipped else "")
 
 
@@ -210,12 +207,22 @@ def _breaches(
         groups.setdefault((owner, target), []).append(
             notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, "", due, reassigned)
         )
+    return breach_messages(conn, groups)
+
+
+def breach_messages(conn: Connection, groups: Mapping[tuple[str, str], Sequence[notify.Breach]]) -> list[Notification]:
+    """What breaches grouped by (the owner's name, who hears of them) say, group by group: two messages
+    per breach, or one digest past ``notify.DIGEST_AFTER``; the leads named are read here."""
     # Names are read only for the leads a message names: all of a small group, a digest's first lines.
     named = [b for group in groups.values() for b in notify.named_in_digest(group)]
     labels = lead_labels(conn, [b.lead_id for b in named])
     names = {b.obligation_id: labels[b.lead_id].name for b in named if b.lead_id in labels}
-    groups = {
-        key: [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group]
-        for key, group in groups.items()
-    }
-    return [n for (owner, target), breaches in groups.items() for n in notify.breach_messages(owner, target, breaches)]
+    return [
+        message
+        for (owner, target), group in groups.items()
+        for message in notify.breach_messages(
+            owner,
+            target,
+            [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group],
+        )
+    ]

@@ -6,25 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import GenerativeSelect
 
-from revbridge.domain.lifecycle import ObligationKind, OpenObligation
 from revbridge.store.tables import LeadRow, ObligationRow, TeamRow, UserRow, table_of
 
 QueryT = TypeVar("QueryT", bound=GenerativeSelect)
+DueClock = sa.Row[int, int, str, datetime, int, int]  # lead_id, id, kind, due_at, required_count, done_count
 
 
 def _skip_locked(conn: Connection, query: QueryT) -> QueryT:
     return query.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else query
 
 
-def claim_due(conn: Connection, now: datetime, size: int) -> list[tuple[int, OpenObligation]]:
-    """(lead id, obligation) of up to ``size`` open obligations due by ``now``, earliest first; locked
-    until the transaction ends, so they stay open meanwhile."""
+def claim_due(conn: Connection, now: datetime, size: int) -> Sequence[DueClock]:
+    """Up to ``size`` open obligations due by ``now``, earliest first, as rows of (lead_id, id, kind,
+    due_at, required_count, done_count); locked until the transaction ends, so they stay open meanwhile."""
     query = (
         sa.select(
             ObligationRow.lead_id,
@@ -38,10 +38,7 @@ def claim_due(conn: Connection, now: datetime, size: int) -> list[tuple[int, Ope
         .order_by(ObligationRow.due_at, ObligationRow.id)
         .limit(size)
     )
-    return [
-        (lead_id, OpenObligation(oid, cast(ObligationKind, kind), due_at, required, done))
-        for lead_id, oid, kind, due_at, required, done in conn.execute(_skip_locked(conn, query)).all()
-    ]
+    return conn.execute(_skip_locked(conn, query)).all()
 
 
 def claim_unrouted(conn: Connection, stage: str, limit: int) -> list[int]:

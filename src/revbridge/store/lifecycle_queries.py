@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -75,20 +75,32 @@ def read_states(conn: Connection, lead_ids: Sequence[int], *, lock: bool) -> dic
     return states
 
 
-def read_lead_states(
-    conn: Connection, clocks: Mapping[int, Sequence[OpenObligation]], *, lock: bool
-) -> dict[int, LeadState]:
-    """The lifecycle state of the leads ``clocks`` names, each with the open obligations given for it (a
-    tick's claimed clocks: only those are decided on), the leads locked on PostgreSQL if ``lock``."""
-    states: dict[int, LeadState] = {}
+# (id, version, owner_id), and with routing facts (country, region, industry, employees, account_owner_id)
+BreachedLead = sa.Row[*tuple[Any, ...]]
+FACT_COLUMNS: tuple[Any, ...] = (
+    sa.func.coalesce(AccountRow.country, LeadRow.country).label("country"),
+    sa.func.coalesce(AccountRow.region, LeadRow.region).label("region"),
+    sa.func.coalesce(AccountRow.industry, LeadRow.industry).label("industry"),
+    sa.func.coalesce(AccountRow.employees, LeadRow.employees).label("employees"),
+    AccountRow.owner_id.label("account_owner_id"),
+)
+
+
+def breached_leads(conn: Connection, lead_ids: Sequence[int], *, facts: bool) -> dict[int, BreachedLead]:
+    """What a batch of breaches needs of its leads, as plain rows by lead id: (id, version, owner_id),
+    and with ``facts`` what routing looks at (country, region, industry, employees, account_owner_id, as
+    ``lead_facts``). Locked on PostgreSQL (SQLite's write lock is held already)."""
+    found: dict[int, BreachedLead] = {}
     dialect = conn.dialect.name
-    for part in chunks(sorted(clocks), READ_CHUNK):
-        query = sa.select(*LEAD_STATE_COLUMNS).where(id_in(dialect, LeadRow.id, part))
-        if lock and dialect == "postgresql":
-            query = query.order_by(LeadRow.id).with_for_update()
-        for row in conn.execute(query).all():  # fetched at once: several times cheaper than row by row
-            states[row.id] = lead_state_of(row, tuple(clocks[row.id]))
-    return states
+    columns = [LeadRow.id, LeadRow.version, LeadRow.owner_id, *(FACT_COLUMNS if facts else ())]
+    for part in chunks(sorted(set(lead_ids)), READ_CHUNK):
+        query = sa.select(*columns).where(id_in(dialect, LeadRow.id, part))
+        if facts:
+            query = query.select_from(LeadRow).outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
+        if dialect == "postgresql":
+            query = query.order_by(LeadRow.id).with_for_update(of=LeadRow)
+        found.update((row[0], row) for row in conn.execute(query).all())
+    return found
 
 
 def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts]:
@@ -97,14 +109,7 @@ def lead_facts(conn: Connection, lead_ids: Sequence[int]) -> dict[int, LeadFacts
     facts: dict[int, LeadFacts] = {}
     for part in chunks(list(lead_ids), READ_CHUNK):
         rows = conn.execute(
-            sa.select(
-                LeadRow.id,
-                sa.func.coalesce(AccountRow.country, LeadRow.country).label("country"),
-                sa.func.coalesce(AccountRow.region, LeadRow.region).label("region"),
-                sa.func.coalesce(AccountRow.industry, LeadRow.industry).label("industry"),
-                sa.func.coalesce(AccountRow.employees, LeadRow.employees).label("employees"),
-                AccountRow.owner_id.label("account_owner_id"),
-            )
+            sa.select(LeadRow.id, *FACT_COLUMNS)
             .select_from(LeadRow)
             .outerjoin(AccountRow, AccountRow.id == LeadRow.account_id)
             .where(id_in(conn.dialect.name, LeadRow.id, part))

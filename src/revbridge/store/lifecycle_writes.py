@@ -40,17 +40,28 @@ def _grouped(pairs: Iterable[tuple[Any, int]]) -> dict[Any, list[int]]:
     return groups
 
 
+ClosingGroup = tuple[str, datetime, int | None, str | None]  # status, at, final count, escalated to
+
+
 def close_obligations(
     conn: Connection, closings: Iterable[Closing], escalated_to: Mapping[int, str] | None = None
 ) -> None:
     """Close the obligations still open, with their status and moment (and their final count, where the
     closing says it; otherwise the count stays as it is). Those in ``escalated_to`` (obligation id ->
     who hears of it) are escalated in the same statement, at the closing's moment, one level more."""
-    table = table_of(ObligationRow)
     escalated_to = escalated_to or {}
-    groups = _grouped(
-        ((c.status, c.at, c.done_count, escalated_to.get(c.obligation_id)), c.obligation_id) for c in closings
+    close_obligation_groups(
+        conn,
+        _grouped(
+            ((c.status, c.at, c.done_count, escalated_to.get(c.obligation_id)), c.obligation_id) for c in closings
+        ),
     )
+
+
+def close_obligation_groups(conn: Connection, groups: Mapping[ClosingGroup, Sequence[int]]) -> None:
+    """``close_obligations`` for obligations already grouped by (status, at, final count or None,
+    escalated to or None): one statement per group."""
+    table = table_of(ObligationRow)
     for (status, at, done, to), ids in groups.items():
         values: dict[str, Any] = {"status": status, "closed_at": at}
         if done is not None:
@@ -93,9 +104,14 @@ def assign_owners(conn: Connection, owners: Mapping[int, tuple[int | None, str]]
     for part in chunks(unplaced, IN_CHUNK):
         ids, whys = bound_rows(dialect, part, (sa.Integer(), sa.String()))
         conn.execute(leads.update().where(leads.c.id == ids).values(routing_reason=whys))
+    take_turns(conn, {owner for _, owner, _ in placed}, at)
+
+
+def take_turns(conn: Connection, rep_ids: Iterable[int], at: datetime) -> None:
+    """The reps given a lead at ``at`` have had their turn in the round robin then."""
     users = table_of(UserRow)
-    for part in chunks(sorted({owner for _, owner, _ in placed}), IN_CHUNK):
-        conn.execute(users.update().where(id_in(dialect, users.c.id, part)).values(last_assigned_at=at))
+    for part in chunks(sorted(rep_ids), IN_CHUNK):
+        conn.execute(users.update().where(id_in(conn.dialect.name, users.c.id, part)).values(last_assigned_at=at))
 
 
 @dataclass(frozen=True)
@@ -113,10 +129,15 @@ class FreshClock:
 def open_obligations(conn: Connection, clocks: Iterable[tuple[FreshClock, int, int | None]]) -> None:
     """(clock, lead id, owner id): one ``INSERT … SELECT`` per group of equal clocks, the leads and owners
     bound as two arrays (``json_each`` on SQLite, ``unnest`` on PostgreSQL)."""
-    table = table_of(ObligationRow)
     groups: dict[FreshClock, list[tuple[int, int | None]]] = {}
     for clock, lead_id, owner_id in clocks:
         groups.setdefault(clock, []).append((lead_id, owner_id))
+    open_obligation_groups(conn, groups)
+
+
+def open_obligation_groups(conn: Connection, groups: Mapping[FreshClock, Sequence[tuple[int, int | None]]]) -> None:
+    """``open_obligations`` for clocks already grouped: each clock with its (lead id, owner id) pairs."""
+    table = table_of(ObligationRow)
     for clock, pairs in groups.items():
         for part in chunks(pairs, IN_CHUNK):
             leads, owners = bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
@@ -159,48 +180,49 @@ def record_transitions(conn: Connection, transitions: Sequence[tuple[int, Transi
 
 @dataclass(frozen=True)
 class LeadChange:
-    """What a batch changes on one lead: ``steps`` more versions (one per decision), ``recycled`` more
-    loops, and ``values`` (stage, stage_changed_at, nurture_until, updated_at) that many leads share."""
+    """What a group of leads' rows get alike: ``steps`` more versions (one per decision), ``recycled``
+    more loops, and ``values`` (stage, stage_changed_at, nurture_until, updated_at, a routing reason many
+    share); ``own`` names the columns each lead has a value of its own for (a new owner and why)."""
 
-    lead_id: int
-    version: int  # as read
     steps: int
     recycled: int
     values: tuple[tuple[str, Any], ...]
+    own: tuple[str, ...] = ()
 
 
-def update_leads_if_unchanged(conn: Connection, changes: Sequence[LeadChange]) -> list[int]:
-    """Write each change onto its lead if the lead is still at the version read: one ``UPDATE … FROM`` per
-    group of equal changes, the (id, version) pairs bound as one value. Returns the leads that had moved
-    meanwhile (empty when all were written); the caller then rolls back."""
+def update_leads_if_unchanged(conn: Connection, changes: Mapping[LeadChange, Sequence[Sequence[Any]]]) -> list[int]:
+    """Write each group's change onto its leads, given as rows of (lead id, version read, *values of
+    ``own``), where a lead is still at the version read: one ``UPDATE … FROM`` per group, the rows bound as
+    one value. Returns the leads that had moved meanwhile (empty when all were written); the caller then
+    rolls back."""
     leads = table_of(LeadRow)
-    groups: dict[tuple[int, int, tuple[tuple[str, Any], ...]], list[tuple[int, int]]] = {}
-    for change in changes:
-        groups.setdefault((change.steps, change.recycled, change.values), []).append((change.lead_id, change.version))
     written = 0
-    for (steps, recycled, values), pairs in groups.items():
-        for part in chunks(pairs, IN_CHUNK):
-            ids, versions = bound_rows(conn.dialect.name, part, (sa.Integer(), sa.Integer()))
+    for change, rows in changes.items():
+        types = [sa.Integer(), sa.Integer(), *(leads.c[name].type for name in change.own)]
+        for part in chunks(rows, IN_CHUNK):
+            ids, versions, *own = bound_rows(conn.dialect.name, part, types)
             query = (
                 leads.update()
                 .where(leads.c.id == ids, leads.c.version == versions)
                 .values(
                     {
-                        **dict(values),
-                        "version": leads.c.version + steps,
-                        "recycle_count": leads.c.recycle_count + recycled,
+                        **dict(change.values),
+                        **dict(zip(change.own, own, strict=True)),
+                        "version": leads.c.version + change.steps,
+                        "recycle_count": leads.c.recycle_count + change.recycled,
                     }
                 )
             )
             written += conn.execute(query).rowcount
-    if written == len(changes):
+    if written == sum(len(rows) for rows in changes.values()):
         return []
-    lead_ids = [c.lead_id for c in changes]
+    expected = {row[0]: row[1] + change.steps for change, rows in changes.items() for row in rows}
+    lead_ids = list(expected)
     now_at = conn.execute(sa.select(leads.c.id, leads.c.version).where(id_in(conn.dialect.name, leads.c.id, lead_ids)))
     current = {int(lead_id): int(version) for lead_id, version in now_at}
     # A lead that moved meanwhile may have reached the very version it would have been given (another
     # writer's one change): then which one it was cannot be told, and the first lead stands for them.
-    moved = [c.lead_id for c in changes if current.get(c.lead_id) != c.version + c.steps]
+    moved = [lead_id for lead_id, version in expected.items() if current.get(lead_id) != version]
     return moved or lead_ids[:1]
 
 
