@@ -362,7 +362,7 @@ def test_every_metric_of_the_overview_is_listed_with_its_definition(world: World
     listed = world.as_("viewer").get("/api/metrics").json()
     names = [m["name"] for m in listed]
     now = datetime.now(UTC)
-    assert set(names) == set(overview_metrics(("lead",), None, now=now))  # type: ignore[arg-type]
+    assert set(names) == {*overview_metrics(("lead",), None, now=now), "attribution"}  # type: ignore[arg-type]
     acceptance = next(m for m in listed if m["name"] == "acceptance")
     assert acceptance["definition"].startswith("The feedback loop: what sales said about marketing's leads")
     assert acceptance["parameters"] == ["since", "until", "by"]
@@ -401,6 +401,26 @@ def test_a_metric_is_computed_as_asked_and_refuses_what_it_does_not_take(world: 
     unknown = viewer.get("/api/metrics/happiness")
     assert (unknown.status_code, unknown.headers["content-type"]) == (404, PROBLEM)
     assert "acceptance, rejection_reasons" in unknown.json()["detail"]
+
+
+def test_attribution_credits_each_channel_by_each_model(world: World) -> None:
+    now = datetime.now(UTC)
+    touches = [
+        {"source": "web", "external_id": f"t{n}", "type": "page_view", "lead_email": "p5@acme.com",
+         "occurred_at": (now - timedelta(days=3 - n)).isoformat(), "channel": channel}
+        for n, channel in enumerate(("organic_search", "paid_search"), start=1)
+    ]  # fmt: skip
+    assert world.as_("marketing").post("/api/touchpoints", json={"touchpoints": touches}).json()["added"] == 2
+    ana = world.as_("sales")
+    for stage in ("sql", "opportunity", "customer"):
+        assert ana.post("/api/leads/5/advance", json={"to": stage}).json()["stage"] == stage
+    rows = world.as_("viewer").get("/api/metrics/attribution").json()["rows"]
+    share = {(r["model"], r["channel"]): r["share"] for r in rows}
+    assert share["first_touch", "organic_search"] == 1.0
+    assert share["last_touch", "paid_search"] == 1.0
+    assert share["linear", "organic_search"] == share["linear", "paid_search"] == 0.5
+    by_campaign = world.as_("viewer").get("/api/metrics/attribution", params={"by": "campaign"}).json()["rows"]
+    assert {r["channel"] for r in by_campaign} == {"(none)"}
 
 
 # --- who may call what ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class MetricSpec:
     stages: bool = False  # takes the SLA's stage order
     commitments: bool = False  # takes the SLA's commitments
     now: bool = False  # takes the moment "now" means
+    defined_in: str | None = None  # the module whose docstring defines it, if not the computing one's
 
     @property
     def module(self) -> str:
@@ -54,7 +55,7 @@ class MetricSpec:
     @property
     def definition(self) -> str:
         """The module's docstring: the definitions its numbers follow."""
-        return _docstrings(self.module)[0]
+        return _docstrings(self.defined_in or self.module)[0]
 
     @property
     def summary(self) -> str:
@@ -92,6 +93,15 @@ CATALOGUE: dict[str, MetricSpec] = {
         MetricSpec("scorecard", _A + "scorecard:scorecard", commitments=True, now=True),
         MetricSpec("signals", _A + "signals:signals", now=True),
         MetricSpec("goals", _A + "goals:goal_progress", now=True),
+        MetricSpec(
+            "attribution",
+            _A + "catalogue:attribution",
+            True,
+            ("channel", "campaign"),
+            "channel",
+            now=True,
+            defined_in=_A + "attribution",
+        ),
     )
 }
 
@@ -158,6 +168,19 @@ def compute(
     if spec.name == "signals":
         return importlib.import_module(module).as_frame(found)
     return found
+
+
+def attribution(
+    source: Source, *, now: datetime, since: datetime | None = None, until: datetime | None = None, by: str = "channel"
+) -> pd.DataFrame:
+    """Every model's credit per channel (or campaign): the ``conversions``, ``value`` and ``share`` each
+    gives it, over the journeys of leads that became customers in ``[since, until)`` (until now by
+    default) and of those that did not, each journey the touches of its last 90 days."""
+    from revbridge.analytics.attribution import MODELS
+    from revbridge.analytics.attribution.compare import credit_by_model
+    from revbridge.analytics.journeys import journeys
+
+    return credit_by_model(journeys(source, until=until or now, milestone="customer", since=since, by=by), MODELS)
 
 
 @cache

@@ -192,8 +192,10 @@ def _prepared(table: pa.Table) -> pa.Table:
         column = table.column(number)
         if name in _TIMES:
             table = table.set_column(number, name, pa.array(_micros(column)))
-        elif name == "step" and pa.types.is_string(column.type):
-            table = table.set_column(number, name, pc.dictionary_encode(column))
+        elif name == "step" and not pa.types.is_dictionary(column.type):
+            # An empty part comes back untyped (SQLite says nothing of an empty result's columns): text.
+            text = column if pa.types.is_string(column.type) else column.cast(pa.string())
+            table = table.set_column(number, name, pc.dictionary_encode(text))
     return table
 
 
