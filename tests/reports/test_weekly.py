@@ -138,7 +138,7 @@ def test_a_week_before_any_sla_says_there_is_nothing_to_score(demo: Engine) -> N
     report = weekly_report(demo, early, now=NOW)
     assert report.sla_version is None
     assert report.scorecard == []
-    assert report.notes_extra == ["No SLA was in force at the week's end: there are no commitments to score."]
+    assert report.caveats == ["No SLA was in force at the week's end: there are no commitments to score."]
     assert {h.key: h.this_week for h in report.headlines}["mqls"] == 0
     assert report.breaches == []
     assert all(not s.movers for s in report.shifts)

@@ -122,7 +122,7 @@ class WeeklyReport:
     signals: list[Record]
     funnel_weeks: list[Record]
     record: WeekRecord | None = None
-    notes_extra: list[str] = field(default_factory=list)  # what could not be shown, and why
+    caveats: list[str] = field(default_factory=list)  # what could not be shown, and why
 
     def with_record(self, engine: Engine, *, now: datetime) -> WeeklyReport:
         """The same numbers with the week's decisions and sign-offs as they stand now."""
@@ -230,7 +230,7 @@ def _numbers(
         "goals": goal_rows,
         "signals": found,
         "funnel_weeks": records(weeks[["period", "stage", "leads", "entries"]]),
-        "notes_extra": extra,
+        "caveats": extra,
     }
 
 
