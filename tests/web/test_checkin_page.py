@@ -61,9 +61,10 @@ def test_a_decision_is_recorded_shown_and_audited(demo: Engine, browser: Browser
     browser.get(f"/checkin?week={WEEK}")
     done = browser.post(f"/checkin/{WEEK}/decisions", {"text": "Move 10% of paid search to webinars <b>now</b>"})
     assert done.status_code == 303
-    assert done.headers["location"] == f"/checkin?week={WEEK}&done=decision#decisions"
-    page = browser.get(done.headers["location"].split("#")[0])
+    assert done.headers["location"] == f"/checkin?week={WEEK}#decisions"
+    page = browser.get(f"/checkin?week={WEEK}")
     assert "Decision recorded." in page.text
+    assert "Decision recorded." not in browser.get(f"/checkin?week={WEEK}").text  # shown once
     assert "Move 10% of paid search to webinars &lt;b&gt;now&lt;/b&gt;" in page.text  # escaped, verbatim
     assert "Maria Lopez (marketing)" in _text(page.text)
     assert _rows(demo) == [(str(WEEK), "decision", "Move 10% of paid search to webinars <b>now</b>")]
@@ -82,7 +83,7 @@ def test_a_team_lead_signs_off_and_signing_again_replaces_the_comment(demo: Engi
     assert browser.post(f"/checkin/{WEEK}/signoff", {"comment": "Sales stands by it"}).status_code == 303
     again = browser.post(f"/checkin/{WEEK}/signoff", {"comment": "Sales stands by it; reps call back today"})
     assert again.status_code == 303
-    page = _text(browser.get(f"/checkin?week={WEEK}&done=signoff").text)
+    page = _text(browser.get(f"/checkin?week={WEEK}").text)
     assert "Signed off. Signing again replaces your comment." in page
     assert "Sam Okafor signed off for sales" in page
     assert "Sales stands by it; reps call back today" in page

@@ -7,8 +7,9 @@
 - ``POST /checkin/{week}/signoff``: a team lead signs the week off with a comment; signing again
   replaces the comment. Who may is ``domain/checkin.py``'s rule.
 
-A refusal writes nothing and shows the page again with the refusal in words: 403 for who may not, 422
-for a week not begun or an empty decision, 404 for a week that is not one.
+A write sends the browser back to the week with a one-time message (``web/forms.py``). A refusal writes
+nothing and shows the page again with the refusal in words: 403 for who may not, 422 for an empty
+decision, 404 for a week that is not one or has not begun.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.checkin import DECIDERS, NotACheckinWriter
@@ -27,6 +28,7 @@ from revbridge.reports.render import context, render_html
 from revbridge.services.checkin import add_decision, may_sign, sign_off
 from revbridge.services.logins import SessionUser
 from revbridge.web.checkin_reports import CheckinReports
+from revbridge.web.forms import done, flash_of, shown
 from revbridge.web.render import page
 from revbridge.web.session import Viewer, Writer
 from revbridge.web.store import Store
@@ -34,16 +36,15 @@ from revbridge.web.store import Store
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=4000)]
-DONE = {"decision": "Decision recorded.", "signoff": "Signed off. Signing again replaces your comment."}
 
 
 @router.get("/checkin")
-def checkin(request: Request, user: Viewer, store: Store, week: str = "", done: str = "") -> Response:
+def checkin(request: Request, user: Viewer, store: Store, week: str = "") -> Response:
     now = datetime.now(UTC)
     chosen = _week(request, user, week, now) if week else IsoWeek.last_complete(now)
     if isinstance(chosen, HTMLResponse):
         return chosen
-    return _page(request, user, store, chosen, now, flash=DONE.get(done))
+    return shown(request, _page(request, user, store, chosen, now, flash=flash_of(request)))
 
 
 @router.get("/checkin/{week}/report.html")
@@ -70,7 +71,7 @@ def decide(request: Request, week: str, user: Writer, store: Store, text: Text =
         add_decision(store, chosen, user.caller.user_id, text, now=now)
     except RevBridgeError as refused:
         return _page(request, user, store, chosen, now, status=_status(refused), error=str(refused), draft=text)
-    return RedirectResponse(f"/checkin?week={chosen}&done=decision#decisions", status_code=303)
+    return done(request, f"/checkin?week={chosen}#decisions", "Decision recorded.")
 
 
 @router.post("/checkin/{week}/signoff")
@@ -85,7 +86,7 @@ def sign(request: Request, week: str, user: Writer, store: Store, comment: Text 
         sign_off(store, chosen, user.caller.user_id, comment, now=now)
     except RevBridgeError as refused:
         return _page(request, user, store, chosen, now, status=_status(refused), error=str(refused), comment=comment)
-    return RedirectResponse(f"/checkin?week={chosen}&done=signoff#decisions", status_code=303)
+    return done(request, f"/checkin?week={chosen}#decisions", "Signed off. Signing again replaces your comment.")
 
 
 def _page(
