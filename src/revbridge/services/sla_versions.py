@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -133,11 +134,19 @@ def apply_sla(
 def current_sla(engine: Engine, at: datetime) -> tuple[int, Sla] | None:
     """The version in force at ``at`` (the latest to take effect by then), or None before the first."""
     _require_aware(at=at)
-    with Session(engine) as session:
-        row = queries.version_in_force(session, at)
-        if row is None:
-            return None
-        return row.version, load_sla(row.text, source=f"SLA version {row.version}")
+    with engine.connect() as conn:
+        found = queries.text_in_force(conn, at)
+    if found is None:
+        return None
+    return found[0], parsed_sla(*found)
+
+
+@lru_cache(maxsize=32)
+def parsed_sla(version: int, text: str) -> Sla:
+    """A stored version's text as an ``Sla``, parsed once per process: parsing and checking the YAML
+    takes about 200 ms, and every decision, page and tick asks for the contract in force. The model is
+    frozen, so one parsed copy is safely shared; a new version is new text, parsed when first asked for."""
+    return load_sla(text, source=f"SLA version {version}")
 
 
 def get_sla_version(engine: Engine, version: int) -> SlaVersion:

@@ -10,15 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
-from revbridge.store.tables import CampaignRow, FeedbackRow, LeadRow, UserRow
+from revbridge.store.tables import DISPUTER, JUDGE, RESOLVER, CampaignRow, FeedbackRow, LeadRow
 
 Row = sa.Row[*tuple[Any, ...]]
 
 
 def _verdicts() -> sa.Select[Any]:
-    judge, disputer, resolver = aliased(UserRow), aliased(UserRow), aliased(UserRow)
+    judge, disputer, resolver = JUDGE, DISPUTER, RESOLVER
     return (
         sa.select(
             FeedbackRow.__table__,

@@ -11,10 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from revbridge.store.keysets import before_in_order
 from revbridge.store.tables import (
+    DISPUTER,
+    JUDGE,
+    OWNER,
+    RESOLVER,
     ActivityRow,
     CampaignRow,
     FeedbackRow,
@@ -53,7 +56,7 @@ def user_email(conn: Connection, user_id: int | None) -> str | None:
 
 def find_lead(conn: Connection, lead_id: int) -> Row | None:
     """The lead's columns, with its owner's e-mail and name (``owner_email``, ``owner_name``)."""
-    owner = aliased(UserRow)
+    owner = OWNER
     query = (
         sa.select(LeadRow.__table__, owner.email.label("owner_email"), owner.name.label("owner_name"))
         .outerjoin(owner, owner.id == LeadRow.owner_id)
@@ -91,7 +94,7 @@ def list_leads(
     """Leads, most recently updated first (then by id, highest first), with their owner's e-mail and
     ``updated_at``; filtered by stage, owner, when the stage last changed (``[since, until)``), campaign
     name and lead source. ``after`` is the (updated_at, id) of the last lead of the page before."""
-    owner = aliased(UserRow)
+    owner = OWNER
     query = (
         sa.select(
             LeadRow.id,
@@ -193,7 +196,7 @@ def obligations_of(conn: Connection, lead_id: int) -> list[Row]:
 
 
 def _feedback_query() -> sa.Select[Any]:
-    judge, disputer, resolver = aliased(UserRow), aliased(UserRow), aliased(UserRow)
+    judge, disputer, resolver = JUDGE, DISPUTER, RESOLVER
     return (
         sa.select(
             FeedbackRow.__table__,

@@ -17,10 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from revbridge.store.repositories import id_in
-from revbridge.store.tables import CampaignRow, LeadRow, ObligationRow, TeamRow, UserRow
+from revbridge.store.tables import OWNER, CampaignRow, LeadRow, ObligationRow, TeamRow, UserRow
 
 Row = sa.Row[*tuple[Any, ...]]
 
@@ -88,7 +87,7 @@ def _deadlines(stage: str) -> Any:
 def waiting_leads(conn: Connection, stage: str, whose: Whose, *, limit: int) -> list[Row]:
     """Up to ``limit`` leads at ``stage``, the earliest deadline first (leads with no clock last), with
     their owner's e-mail, name and team, their campaign, and ``open_due`` / ``breached_due``."""
-    owner = aliased(UserRow)
+    owner = OWNER
     deadlines = _deadlines(stage)
     deadline = sa.func.coalesce(deadlines.c.open_due, deadlines.c.breached_due)
     query = (
@@ -147,7 +146,7 @@ def breaches_since(conn: Connection, since: datetime, whose: Whose, *, limit: in
     """Clocks breached at or after ``since`` that ran for ``whose``, the latest first: lead_id, the lead's
     names and stage now, kind, due_at, ``breached_at``, escalated_to, and the owner's e-mail."""
     o = ObligationRow
-    owner = aliased(UserRow)
+    owner = OWNER
     query = (
         sa.select(
             o.lead_id,

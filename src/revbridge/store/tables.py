@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -444,3 +444,11 @@ class ImportRunRow(Base):
     finished_at: Mapped[datetime | None]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(sa.String(20), default="running")  # running | done | failed
+
+
+# The users table under the names a query joins it by (a lead's owner; who judged, disputed, settled a
+# verdict), made once: making an alias per query cost more than running the query.
+OWNER = aliased(UserRow, name="owner")
+JUDGE = aliased(UserRow, name="judge")
+DISPUTER = aliased(UserRow, name="disputer")
+RESOLVER = aliased(UserRow, name="resolver")
