@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from revbridge import __version__
+from revbridge import __version__, bootstrap
 from revbridge.api import problems
 from revbridge.api.audit import AuditLog
 from revbridge.api.routes import (
@@ -45,3 +45,9 @@ def create_app(engine: Engine) -> FastAPI:
     web.install(app, engine)
     app.add_middleware(AuditLog, engine=engine)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for the database REVBRIDGE_DATABASE_URL names: what each of several server processes
+    (``revbridge serve --workers N``) makes for itself."""
+    return create_app(bootstrap.engine())
