@@ -20,6 +20,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +31,20 @@ T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def progress_bar(label: str, *columns: ProgressColumn, width: int | None = None) -> Progress:
+    """A bar on stderr for long work: ``label`` in bold, then with a ``width`` the task's description
+    (padded to it, so that the bar does not jump), then ``columns`` (default: the bar, done of total,
+    time elapsed). Gone when the work ends, and not drawn when stderr is not a terminal (a pipe, a log)."""
+    described = f"[bold]{label}[/bold]" + ("" if width is None else f" {{task.description:<{width}}}")
+    return Progress(
+        TextColumn(described),
+        *(columns or (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
 
 
 class OutputFormat(StrEnum):

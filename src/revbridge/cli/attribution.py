@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._moments import moment, optional_moment
@@ -22,8 +21,8 @@ from revbridge.cli._output import (
     OutputFormat,
     definitions_help,
     emit_rows,
-    err_console,
     handles_errors,
+    progress_bar,
 )
 from revbridge.cli.metrics import AtOption, EngineOption, TeamOption
 from revbridge.domain.errors import InvalidInput
@@ -215,10 +214,7 @@ def attribution(
 @contextmanager
 def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (when it is a terminal) for the replicates of a bootstrap."""
-    with Progress(
-        TextColumn(f"[bold]{what}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
-    ) as bar:  # fmt: skip
+    with progress_bar(what) as bar:
         task = bar.add_task(what, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 

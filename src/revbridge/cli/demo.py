@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._output import (
@@ -18,8 +17,8 @@ from revbridge.cli._output import (
     console,
     emit_json,
     emit_summary,
-    err_console,
     handles_errors,
+    progress_bar,
 )
 from revbridge.cli.serve import HostOption, PortOption, run_server
 
@@ -118,15 +117,7 @@ def _demo(leads: int, seed: int, live_days: int, database: str | None, truth: Pa
 
     engine = bootstrap.engine(database)
     init_database(engine)
-    with Progress(
-        TextColumn("[bold]demo[/bold] {task.description:<13}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("demo", width=13) as bar:
         task = bar.add_task("starting", total=None)
 
         def progress(step: str, done: int, total: int) -> None:

@@ -6,10 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
 
 from revbridge import bootstrap
-from revbridge.cli._output import DatabaseOption, FormatOption, OutputFormat, emit_summary, err_console, handles_errors
+from revbridge.cli._output import (
+    DatabaseOption,
+    FormatOption,
+    OutputFormat,
+    emit_summary,
+    err_console,
+    handles_errors,
+    progress_bar,
+)
 
 if TYPE_CHECKING:
     from revbridge.services.importing import ImportSummary
@@ -30,15 +38,7 @@ def _run(kind: str, file: Path, mapping: Path | None, database: str | None, batc
 
     engine = bootstrap.engine(database)
     total = file.stat().st_size
-    with Progress(
-        TextColumn("[bold]importing[/bold] {task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("importing", BarColumn(), DownloadColumn(), TimeRemainingColumn(), width=0) as bar:
         task = bar.add_task(file.name, total=total)
         summary = run_import(
             engine,

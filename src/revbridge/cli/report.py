@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from revbridge import bootstrap
 from revbridge.cli._moments import moment
-from revbridge.cli._output import DatabaseOption, definitions_help, emit_json, err_console, handles_errors
+from revbridge.cli._output import DatabaseOption, definitions_help, emit_json, handles_errors, progress_bar
 from revbridge.cli.metrics import EngineOption
 from revbridge.domain.errors import InvalidInput
 from revbridge.domain.iso_weeks import IsoWeek
@@ -97,15 +96,7 @@ def weekly(
         raise InvalidInput("--pdf prints the HTML report: leave out --format json, or --pdf")
     now = moment(at)
     chosen = _week(week, now)
-    with Progress(
-        TextColumn("[bold]weekly check-in[/bold] {task.description:<18}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("weekly check-in", width=18) as bar:
         task = bar.add_task(str(chosen), total=len(STEPS) + 1)
 
         def step(name: str) -> None:

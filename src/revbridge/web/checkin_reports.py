@@ -1,5 +1,5 @@
 """The weekly check-in's numbers as the dashboard shows them: one report per ISO week, computed at most
-once per ``FRESH_FOR`` (as the shared numbers are, ``numbers.py``) and kept in the process.
+once per ``FRESH_FOR`` (as the shared numbers are, ``numbers.py``) and kept in the process (``kept.py``).
 
 A week's report takes 2–4 s on the demo company (5,000 leads; four attribution runs and a dozen metrics):
 too long to make on every request. The first request for a week computes it while the others asking for
@@ -10,46 +10,27 @@ served the stale one. The decisions and sign-offs are never kept: the page reads
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.iso_weeks import IsoWeek
 from revbridge.reports.weekly import WeeklyReport, weekly_report
+from revbridge.web.kept import Kept
 from revbridge.web.numbers import FRESH_FOR
 
 
 class CheckinReports:
     def __init__(self, engine: Engine, fresh_for: timedelta = FRESH_FOR) -> None:
         self.engine = engine
-        self.fresh_for = fresh_for
-        self._kept: dict[IsoWeek, WeeklyReport] = {}
-        self._locks: dict[IsoWeek, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._kept: Kept[IsoWeek, WeeklyReport] = Kept(self._report, lambda r: r.made_at, fresh_for)
 
     def get(self, week: IsoWeek) -> WeeklyReport:
         """The report of ``week`` (its record as it was when computed), fresh or being refreshed."""
-        kept = self._kept.get(week)
-        if kept is not None and self._fresh(kept):
-            return kept
-        with self._guard:
-            lock = self._locks.setdefault(week, threading.Lock())
-        if kept is not None and not lock.acquire(blocking=False):
-            return kept  # someone is refreshing it: the stale one meanwhile
-        if kept is None:
-            lock.acquire()
-        try:
-            again = self._kept.get(week)
-            if again is not None and self._fresh(again):
-                return again
-            self._kept[week] = weekly_report(self.engine, week, now=datetime.now(UTC))
-            return self._kept[week]
-        finally:
-            lock.release()
+        return self._kept.get(week)
 
     def forget(self) -> None:
-        self._kept.clear()
+        self._kept.forget()
 
-    def _fresh(self, report: WeeklyReport) -> bool:
-        return datetime.now(UTC) - report.made_at < self.fresh_for
+    def _report(self, week: IsoWeek) -> WeeklyReport:
+        return weekly_report(self.engine, week, now=datetime.now(UTC))

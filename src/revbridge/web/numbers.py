@@ -2,8 +2,7 @@
 once per ``FRESH_FOR`` and kept in the process, with the moment it was computed (every page says "as of").
 
 A metric over the whole store takes a second or more; fifty people opening the home page must not each
-start one. The first request for a metric computes it while the others wait for that result; later
-ones get the kept result at once, and the first request after it goes stale computes it again while
+start one: each is kept (``kept.py``), made once while the others wait, and made again when stale while
 the others are served the stale one. Lists that people act on (the SLA queue, a lead) are never kept:
 they are read from the store on every request.
 
@@ -14,7 +13,6 @@ is a number of its own, kept and refreshed the same way.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge import bootstrap
 from revbridge.services.contract import contract_at
+from revbridge.web.kept import Kept
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,36 +42,14 @@ class Computed:
 class SharedNumbers:
     def __init__(self, engine: Engine, fresh_for: timedelta = FRESH_FOR) -> None:
         self.engine = engine
-        self.fresh_for = fresh_for
-        self._kept: dict[Key, Computed] = {}
-        self._locks: dict[Key, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._kept: Kept[Key, Computed] = Kept(self._computed, lambda c: c.at, fresh_for)
         self._shaped: dict[str, tuple[tuple[datetime, ...], Any, datetime]] = {}
 
     def get(self, name: str, *, team: str | None = None, **params: Param) -> Computed:
         """The metric ``name`` (a key of ``analytics.overview.metrics``, or a variant of
         ``analytics.variants`` asked with ``params``), over ``team``'s leads if given, fresh or being
         refreshed."""
-        key: Key = (name, team, tuple(sorted(params.items())))
-        kept = self._kept.get(key)
-        now = datetime.now(UTC)
-        if kept is not None and now - kept.at < self.fresh_for:
-            return kept
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        if kept is not None and not lock.acquire(blocking=False):
-            return kept  # someone is refreshing it: the stale one meanwhile
-        if kept is None:
-            lock.acquire()
-        try:
-            again = self._kept.get(key)
-            if again is not None and datetime.now(UTC) - again.at < self.fresh_for:
-                return again
-            at = datetime.now(UTC)  # the moment the numbers describe: their "as of"
-            self._kept[key] = Computed(self._compute(key, at), at)
-            return self._kept[key]
-        finally:
-            lock.release()
+        return self._kept.get((name, team, tuple(sorted(params.items()))))
 
     def shaped(self, key: str, shape: Callable[..., T], *names: str) -> tuple[T, datetime]:
         """``shape`` applied to the metrics ``names`` (in that order), kept until one of them is
@@ -88,8 +65,12 @@ class SharedNumbers:
 
     def forget(self) -> None:
         """Drop every kept number (after a change that should show at once)."""
-        self._kept.clear()
+        self._kept.forget()
         self._shaped.clear()
+
+    def _computed(self, key: Key) -> Computed:
+        at = datetime.now(UTC)  # the moment the numbers describe: their "as of"
+        return Computed(self._compute(key, at), at)
 
     def _compute(self, key: Key, now: datetime) -> pd.DataFrame:
         from revbridge.analytics.variants import metric  # Ibis and pandas: only when a number is asked for
