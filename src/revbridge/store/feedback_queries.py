@@ -11,29 +11,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revbridge.store.tables import DISPUTER, JUDGE, RESOLVER, CampaignRow, FeedbackRow, LeadRow
+from revbridge.store.lead_queries import feedback_query
+from revbridge.store.tables import CampaignRow, FeedbackRow, LeadRow
 
 Row = sa.Row[*tuple[Any, ...]]
 
 
 def _verdicts() -> sa.Select[Any]:
-    judge, disputer, resolver = JUDGE, DISPUTER, RESOLVER
+    """Verdicts as ``lead_queries.feedback_query`` reads them, with their lead's name and campaign."""
+    lead = (
+        LeadRow.first_name,
+        LeadRow.last_name,
+        LeadRow.email.label("lead_email"),
+        CampaignRow.name.label("campaign"),
+    )
     return (
-        sa.select(
-            FeedbackRow.__table__,
-            judge.email.label("by"),
-            disputer.email.label("disputed_by_email"),
-            resolver.email.label("resolved_by_email"),
-            LeadRow.first_name,
-            LeadRow.last_name,
-            LeadRow.email.label("lead_email"),
-            CampaignRow.name.label("campaign"),
-        )
+        feedback_query(*lead)
         .join(LeadRow, LeadRow.id == FeedbackRow.lead_id)
         .outerjoin(CampaignRow, CampaignRow.id == LeadRow.campaign_id)
-        .outerjoin(judge, judge.id == FeedbackRow.user_id)
-        .outerjoin(disputer, disputer.id == FeedbackRow.disputed_by)
-        .outerjoin(resolver, resolver.id == FeedbackRow.dispute_resolved_by)
     )
 
 

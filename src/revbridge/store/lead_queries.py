@@ -195,30 +195,33 @@ def obligations_of(conn: Connection, lead_id: int) -> list[Row]:
 # --- verdicts and disputes ------------------------------------------------------------------------------
 
 
-def _feedback_query() -> sa.Select[Any]:
-    judge, disputer, resolver = JUDGE, DISPUTER, RESOLVER
+def feedback_query(*more: Any) -> sa.Select[Any]:
+    """Verdicts with who gave each (``by``), who disputed it (``disputed_by_email``) and who settled the
+    dispute (``resolved_by_email``), and ``more`` columns (the caller joins what they need)."""
     return (
         sa.select(
             FeedbackRow.__table__,
-            judge.email.label("by"),
-            disputer.email.label("disputed_by_email"),
-            resolver.email.label("resolved_by_email"),
+            JUDGE.email.label("by"),
+            DISPUTER.email.label("disputed_by_email"),
+            RESOLVER.email.label("resolved_by_email"),
+            *more,
         )
-        .outerjoin(judge, judge.id == FeedbackRow.user_id)
-        .outerjoin(disputer, disputer.id == FeedbackRow.disputed_by)
-        .outerjoin(resolver, resolver.id == FeedbackRow.dispute_resolved_by)
+        .select_from(FeedbackRow)
+        .outerjoin(JUDGE, JUDGE.id == FeedbackRow.user_id)
+        .outerjoin(DISPUTER, DISPUTER.id == FeedbackRow.disputed_by)
+        .outerjoin(RESOLVER, RESOLVER.id == FeedbackRow.dispute_resolved_by)
     )
 
 
 def feedback_of(conn: Connection, lead_id: int) -> list[Row]:
     """The lead's verdicts, oldest first, with who gave (``by``), who disputed (``disputed_by_email``) and who
     settled the dispute (``resolved_by_email``)."""
-    query = _feedback_query().where(FeedbackRow.lead_id == lead_id).order_by(FeedbackRow.at, FeedbackRow.id)
+    query = feedback_query().where(FeedbackRow.lead_id == lead_id).order_by(FeedbackRow.at, FeedbackRow.id)
     return list(conn.execute(query))
 
 
 def find_feedback(conn: Connection, feedback_id: int) -> Row | None:
-    return conn.execute(_feedback_query().where(FeedbackRow.id == feedback_id)).first()
+    return conn.execute(feedback_query().where(FeedbackRow.id == feedback_id)).first()
 
 
 def feedback_id_of(conn: Connection, lead_id: int, at: datetime, verdict: str) -> int | None:
