@@ -71,13 +71,17 @@ def _difference(now: float | None, before: float | None, unit: str) -> tuple[str
     if now is None:
         return "no figure this week", "unknown"
     if unit == "rate":
-        points = (now - before) * 100
-        if round(points) == 0:
-            return "unchanged", "flat"
-        return f"{points:+.0f} pts", "up" if points > 0 else "down"
+        return _said((now - before) * 100, " pts")
     if before == 0:
         return ("unchanged", "flat") if now == 0 else ("new", "up" if now > 0 else "down")
-    percent = (now - before) / abs(before) * 100
-    if round(percent) == 0:
+    return _said((now - before) / abs(before) * 100, "%")
+
+
+def _said(change: float, unit: str) -> tuple[str, str]:
+    """A change in words, and its direction; beyond a thousand (or past what a float holds), ">999"."""
+    direction = "up" if change > 0 else "down"
+    if abs(change) >= 1000:
+        return f"{'+' if change > 0 else '-'}>999{unit}", direction
+    if round(change) == 0:
         return "unchanged", "flat"
-    return f"{percent:+.0f}%", "up" if percent > 0 else "down"
+    return f"{change:+.0f}{unit}", direction
