@@ -15,20 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from revbridge.domain.api_access import NotAllowed
-from revbridge.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Refused, RevBridgeError
-from revbridge.domain.permissions import NotPermitted
+from revbridge.domain.errors import FieldError, RevBridgeError
+from revbridge.web.forms import refusal_status
 
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {401: "A token is needed", 404: "Not Found", 405: "Method Not Allowed"}
-_STATUS = (
-    (NotAllowed, 403),
-    (NotPermitted, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (Refused, 422),
-    (InvalidInput, 422),
-)
 
 
 def problem(status: int, title: str, detail: str, **more: Any) -> JSONResponse:
@@ -63,7 +54,7 @@ def install(app: FastAPI, html: HtmlError | None = None) -> None:
 
     @app.exception_handler(RevBridgeError)
     async def refused(request: Request, error: RevBridgeError) -> Response:
-        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+        status = refusal_status(error)
         found = getattr(error, "errors", None)  # a document's errors (an SLA's): each with its path in it
         if isinstance(found, list) and all(isinstance(e, FieldError) for e in found):
             errors = [{"field": e.path, "line": e.line, "message": e.message} for e in found]

@@ -34,6 +34,7 @@ _STATUS: tuple[tuple[type[RevBridgeError], int], ...] = (
 
 
 def refusal_status(error: RevBridgeError) -> int:
+    """The HTTP status a refusal is answered with, by the API and the pages alike."""
     return next((status for kind, status in _STATUS if isinstance(error, kind)), 400)
 
 
