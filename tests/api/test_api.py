@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -130,7 +131,11 @@ def test_an_unknown_lead_and_an_unknown_route_are_problems(client: Client) -> No
 def test_the_schema_documents_every_route(client: Client) -> None:
     schema = client.get("/openapi.json").json()
     assert {"/api/leads", "/api/leads/{lead_id}", "/api/touchpoints"} <= set(schema["paths"])
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert re.findall(r'(?:src|href)="(https?:[^"]+)"', docs.text) == []  # nothing from a CDN
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,13 @@ def test_marketing_sees_sales_feedback_on_the_campaigns(
     expect(page.locator("body")).to_contain_text(rejected)
     expect(page.locator("#rejections tr[data-feedback-id]").first).to_be_visible()
     page.screenshot(path=str(artifacts / "feedback-marketing.png"), full_page=True)
+
+
+def test_the_api_docs_render_offline_from_the_package(site: tuple[Server, Engine], page: Page, artifacts: Path) -> None:
+    server, _ = site
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+    page.goto(server.url + "/docs")
+    expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/touchpoints").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "api-docs.png"))
+    assert [u for u in outside if not u.startswith("data:")] == []

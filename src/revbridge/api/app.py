@@ -8,6 +8,8 @@ Routes parse the request, call one service, and shape its answer; no rule of the
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
 from revbridge import __version__, bootstrap
@@ -29,6 +31,7 @@ from revbridge.services.ingest_events import EventIngestor
 from revbridge.web import app as web
 
 API = "/api"
+SWAGGER = "/static/vendor/swagger-ui"
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -36,6 +39,8 @@ def create_app(engine: Engine) -> FastAPI:
         title="RevBridge",
         version=__version__,
         summary="One record of every lead's journey, the marketing–sales SLA as code, and the shared numbers.",
+        docs_url=None,  # served below from the package's own copy of Swagger UI: no CDN
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.events = EventIngestor(engine)  # shared by the requests: its look-ups stay warm
@@ -43,6 +48,18 @@ def create_app(engine: Engine) -> FastAPI:
     for module in (leads, touchpoints, verdicts, activities, audit, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)
     web.install(app, engine)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The API's readable documentation, working offline: Swagger UI 5.35 (Apache-2.0) is vendored."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="RevBridge API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        )
+
     app.add_middleware(AuditLog, engine=engine)
     return app
 
