@@ -96,8 +96,9 @@ def main() -> None:
         "users": args.users,
         "seconds": args.seconds,
         "cores": os.cpu_count(),
+        "workers": args.workers,
     }
-    with Server(database) as server:
+    with Server(database, args.workers) as server:
         token = make_token(database)
         cookie = log_in(server.url, REP)
         warm(server.url, cookie, args.leads)
