@@ -2,9 +2,10 @@
 numbers (``numbers.py``) and its weekly check-ins (``checkin_reports.py``).
 
 The first request for a key makes its value while the others asking for that key wait for the result;
-later ones get the kept value at once. The first request after it goes stale (older than ``fresh_for``
-by the moment it was made) makes it again while the others are served the stale one: fifty people
-opening a page never start fifty computations.
+later ones get the kept value at once. Once it is stale (older than ``fresh_for`` by the moment it was
+made) the first request to notice starts making it again in a thread of its own and, like everyone else
+meanwhile, is served the stale value: fifty people opening a page never start fifty computations, and
+after the first, nobody waits for one.
 """
 
 from __future__ import annotations
@@ -34,16 +35,20 @@ class Kept(Generic[K, V]):
             return kept
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
-        if kept is not None and not lock.acquire(blocking=False):
-            return kept  # someone is making it again: the stale one meanwhile
-        if kept is None:
-            lock.acquire()
-        try:
+        if kept is not None:
+            if lock.acquire(blocking=False):  # nobody is making it again yet: this request starts it
+                threading.Thread(target=self._remake, args=(key, lock), daemon=True).start()
+            return kept  # the stale one meanwhile
+        with lock:
             again = self._values.get(key)
-            if again is not None and self._fresh(again):
-                return again
+            if again is not None:
+                return again  # made by the one this request waited for
             self._values[key] = made = self._make(key)
             return made
+
+    def _remake(self, key: K, lock: threading.Lock) -> None:
+        try:
+            self._values[key] = self._make(key)
         finally:
             lock.release()
 
