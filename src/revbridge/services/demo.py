@@ -36,6 +36,7 @@ from revbridge.services.ingest_history import (
 )
 from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.logins import give_passwords
+from revbridge.services.scoring_new import leave_to_rescoring
 from revbridge.services.sla_versions import apply_sla, list_sla_versions
 from revbridge.store import history_queries as queries
 from revbridge.store.engine import writing
@@ -184,6 +185,10 @@ def run_demo(
     history, live_part = split_world(world, live_since)
     version, applied = _ensure_sla(engine, text, world, sla.teams.marketing.lead, sla.teams.sales.lead, now)
     added = _load(engine, history, now, report)
+    if added.get("touchpoints"):
+        # The year's touchpoints are history: the leads' stages say what they did. Left to `score --all`,
+        # they are not new for the worker, which would otherwise hand old leads to sales on its first round.
+        leave_to_rescoring(engine, now)
     for kind, count in rebuild_clocks(engine).items():  # the history's, so compliance covers the year
         added[f"{kind} clocks"] = count
     live = run_live(engine, live_part, seed=seed, progress=report)

@@ -57,11 +57,14 @@ class LeadScores:
     kinds: Sequence[str]  # the touchpoint types ``batch.kind`` indexes, sorted by name
 
 
-def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime) -> None:
-    """Store every lead's scores, reasons and engagement state, scored at ``now``, in one transaction."""
+def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime, *, mark: int | None = None) -> None:
+    """Store every lead's scores, reasons and engagement state, scored at ``now``, in one transaction;
+    with ``mark``, the mark of touchpoints scored is set to it in that transaction."""
     if len(scores.ids) == 0:
+        if mark is not None:
+            update_lead_scores(engine, iter(()), now, mark=mark)
         return
-    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now, ahead=prefetch)
+    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now, ahead=prefetch, mark=mark)
 
 
 def json_floats(values: Floats) -> pa.Array:

@@ -6,6 +6,9 @@ the re-entry condition) the lifecycle hands it to sales. ``rescore_all`` recompu
 and engagement in one vectorised pass (Arrow for the fit rules, numpy for engagement), writes the
 scores, their reasons and the engagement state back in bulk (their JSON built by Arrow, in
 ``services/score_writes``), then qualifies the leads that now meet their condition, many to a transaction.
+It counts every touchpoint that arrived up to a settled arrival number and sets the mark of touchpoints
+scored there as it writes. The touchpoints the API and imports store in bulk are scored after them, in
+batches, by ``services/scoring_new.score_new_touchpoints`` (the worker, ``score --new``).
 """
 
 from __future__ import annotations
@@ -25,15 +28,8 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
-from revbridge.domain.scoring import (
-    FIT_LINE_HEAD,
-    EngagementState,
-    Score,
-    ScoreReason,
-    combined_score,
-    engagement_score,
-    reasons_to_store,
-)
+from revbridge.domain.scoring import Score
+from revbridge.domain.scoring_arrivals import StoredScore, after_touchpoint
 from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
 from revbridge.domain.sla_sections import Engagement
@@ -45,10 +41,12 @@ from revbridge.services.lifecycle_batch import persist_all
 from revbridge.services.memory import reusing_freed_memory
 from revbridge.services.people import People
 from revbridge.services.score_writes import LeadScores, write_scores
+from revbridge.services.scoring_new import score_columns
 from revbridge.store import mirror
 from revbridge.store import score_queries as queries
 from revbridge.store.engine import writing
 from revbridge.store.lifecycle_queries import lead_state_of, read_states
+from revbridge.store.new_touchpoints import settled_arrival
 from revbridge.store.score_batches import read_leads_for_scoring, read_scored_touchpoints
 
 Progress = Callable[[str], None]
@@ -90,6 +88,7 @@ def add_touchpoint(
             "channel": channel,
             "campaign_id": campaign_id,
             "occurred_at": occurred_at,
+            "scored_on_arrival": True,  # counted here: the scoring of new touchpoints leaves it be
         }
         if not queries.insert_touchpoint(conn, values):
             return TouchpointOutcome(False, None, None)
@@ -107,33 +106,9 @@ def _rescore_one(
     touchpoints of one lead at once add up instead of one overwriting the other."""
     row = queries.lead_for_scoring(conn, lead_id)
     lead = lead_state_of(row)
-    engagement = sla.scoring.engagement
-    state = EngagementState.from_json(row.engagement_state)
-    fit_reasons = tuple(
-        ScoreReason(str(r), float(p)) for r, p in row.score_reasons or [] if str(r).startswith(FIT_LINE_HEAD)
-    )
-    value, engagement_reasons = 0.0, tuple[ScoreReason, ...]()
-    if engagement is not None:
-        # Referenced to the scoring moment, the state holds the values the type lines show.
-        state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
-        value, engagement_reasons = engagement_score(engagement, state, row.email, now)
-    fit = float(row.fit_score or 0.0)
-    combined = combined_score(sla.scoring, fit, value, row.predicted)
-    score = Score(fit, value, row.predicted, combined, fit_reasons + engagement_reasons)
-    queries.store_score(
-        conn,
-        lead_id,
-        state=state.to_json(),
-        ref_at=state.ref_at,
-        fit=fit,
-        engagement=value,
-        p_convert=row.predicted,
-        combined=combined,
-        reasons=reasons_to_store(score.reasons),
-        history=[[r.rule, r.points] for r in score.reasons],
-        now=now,
-        cause="touchpoint",
-    )
+    stored = StoredScore.of(row.engagement_state, row.fit_score, row.score_reasons, row.email, row.predicted)
+    score, stored = after_touchpoint(sla.scoring, stored, kind, occurred_at, now)
+    queries.store_score(conn, lead_id, **score_columns(score, stored.state), now=now, cause="touchpoint")
     return score, lead
 
 
@@ -188,11 +163,15 @@ def _rescore_all(
     sla = contract.sla
     engagement = sla.scoring.engagement
     kinds = sorted(engagement.touchpoints) if engagement is not None else []
+    # The touchpoints counted are those that arrived up to ``through``, and the mark of touchpoints scored
+    # is set there with the scores, so that the scoring of new ones starts after it. Fixed before the leads
+    # are read, so that every lead those touchpoints name is read too.
+    through = _counted_through(engine, engagement is not None, mirror_root, say)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="revbridge-leads") as reader:
         # The leads are read (by a child process) while the touchpoints are read and weighed.
         say("reading leads and touchpoints")
         reading = reader.submit(read_leads_for_scoring, engine, [rule.field for rule in sla.scoring.fit])
-        batch, touchpoints = _engagement(engine, engagement, kinds, now, mirror_root, say)
+        batch, touchpoints = _engagement(engine, engagement, kinds, now, mirror_root, through, say)
         leads, aliases = reading.result()
     ids = leads.column("id").to_numpy().astype(np.int64)
     summary = RescoreSummary(leads=len(ids), touchpoints=touchpoints)
@@ -211,7 +190,7 @@ def _rescore_all(
         combined = np.where(np.isnan(predicted), combined, (1 - weight) * combined + weight * 100 * predicted)
     say("writing scores")
     stored = LeadScores(ids, fit, matched, engaged - penalty, penalty, combined, batch, kinds)
-    write_scores(engine, sla, stored, now)
+    write_scores(engine, sla, stored, now, mark=through)
     say("qualifying")
     scores = {"fit": fit, "engagement": engaged, "score": combined, "p_convert": predicted}
     stages = leads.column("stage").to_numpy(zero_copy_only=False)
@@ -220,23 +199,36 @@ def _rescore_all(
     return summary
 
 
+def _counted_through(engine: Engine, engaged: bool, mirror_root: Path | None, say: Progress) -> int:
+    """The last arrival a rescoring counts: the mirror's watermark once it is brought up to date (it
+    holds every touchpoint up to it), or the store's highest settled arrival."""
+    if engaged and mirror_root is not None:
+        say("bringing the mirror up to date")
+        mirror.sync(engine, mirror_root, tables=("touchpoints",), snapshots=())
+        return mirror.watermark(mirror_root, "touchpoints")
+    through = settled_arrival(engine)
+    assert through is not None  # waited for as long as it took
+    return through
+
+
 def _engagement(
     engine: Engine,
     engagement: Engagement | None,
     kinds: list[str],
     now: datetime,
     mirror_root: Path | None,
+    through: int,
     say: Progress,
 ) -> tuple[BatchEngagement | None, int]:
     """Every touchpoint's points, decayed and capped, per (lead, type), and how many touchpoints were
-    scored: read from the mirror at ``mirror_root`` (brought up to date first) or from the store."""
+    scored: read from the mirror at ``mirror_root`` (brought up to date already) or from the store, up
+    to arrival ``through``."""
     if engagement is None:
         return None, 0
     if mirror_root is not None:
-        mirror.sync(engine, mirror_root, tables=("touchpoints",), snapshots=())
         touchpoints = mirror.scored_touchpoints(mirror_root, kinds)
     else:
-        touchpoints = read_scored_touchpoints(engine, kinds)
+        touchpoints = read_scored_touchpoints(engine, kinds, through=through)
     count = touchpoints.num_rows
     if not count:
         return None, 0

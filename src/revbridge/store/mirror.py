@@ -167,9 +167,12 @@ def conform(rows: pa.Table, table: str) -> pa.Table:
     return pa.table(out)
 
 
+BOOKKEEPING = frozenset({"seq", "scored_on_arrival"})  # the store's own, of no use to analytics
+
+
 def mirrored_columns(table: str) -> list[sa.Column[Any]]:
-    """The columns of ``table`` the mirror holds: all but ``seq``, the store's own bookkeeping."""
-    return [c for c in metadata.tables[table].columns if c.name != "seq"]
+    """The columns of ``table`` the mirror holds: all but the store's own bookkeeping (``BOOKKEEPING``)."""
+    return [c for c in metadata.tables[table].columns if c.name not in BOOKKEEPING]
 
 
 def arrow_schema(table: str) -> pa.Schema:
@@ -274,6 +277,11 @@ def files(root: Path, table: str) -> list[Path]:
         return list(parts(root, table))
     snapshot = root / f"{table}.parquet"
     return [snapshot] if snapshot.exists() else []
+
+
+def watermark(root: Path, table: str) -> int:
+    """The highest key of ``table`` whose rows the mirror at ``root`` holds (every row up to it, once)."""
+    return int(_read_state(root).get(table, 0))
 
 
 def _read_state(root: Path) -> dict[str, int]:

@@ -47,9 +47,10 @@ def read_leads_for_scoring(engine: Engine, fields: Sequence[str]) -> tuple[pa.Ta
     return read_arrow(engine, sql), aliases
 
 
-def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
-    """(lead_id, kind, seconds since the epoch) of every touchpoint of the given types, ``kind`` being the
-    type's index in ``kinds``: the database turns the type into a small number, so no text comes back."""
+def read_scored_touchpoints(engine: Engine, kinds: Sequence[str], *, through: int | None = None) -> pa.Table:
+    """(lead_id, kind, seconds since the epoch) of every touchpoint of the given types (that arrived up to
+    arrival number ``through``, if given: ``store/new_touchpoints.py``), ``kind`` being the type's index in
+    ``kinds``: the database turns the type into a small number, so no text comes back."""
     if not kinds:
         return pa.table(
             {
@@ -65,9 +66,13 @@ def read_scored_touchpoints(engine: Engine, kinds: Sequence[str]) -> pa.Table:
         if engine.dialect.name == "postgresql"
         else "(julianday(occurred_at) - 2440587.5) * 86400.0"
     )
+    arrived = ""
+    if through is not None:
+        arrived = f" AND {'seq' if engine.dialect.name == 'postgresql' else 'rowid'} <= {int(through)}"
     return read_arrow(
         engine,
-        f"SELECT lead_id, {code} AS kind, {seconds} AS seconds FROM touchpoints WHERE type IN ({', '.join(quoted)})",
+        f"SELECT lead_id, {code} AS kind, {seconds} AS seconds FROM touchpoints "
+        f"WHERE type IN ({', '.join(quoted)}){arrived}",
         batch_rows=STREAMED,  # three numbers, never empty: small batches keep the reader small
     )
 
@@ -78,12 +83,17 @@ def update_lead_scores(
     now: datetime,
     *,
     ahead: Callable[[Iterator[Any]], Iterator[Any]] = iter,
+    mark: int | None = None,
 ) -> None:
     """Write ``SCORE_COLUMNS`` and ``id`` of each chunk onto the leads, scored at ``now``, in one transaction.
     JSON columns come as text. ``ahead`` may make the next chunks ready (turned into the rows the driver
-    binds) while one is written: ``connectors.prefetch.prefetch`` does it on a second thread."""
+    binds) while one is written: ``connectors.prefetch.prefetch`` does it on a second thread. With
+    ``mark``, the mark of touchpoints scored (``store/new_touchpoints.py``) is set to it first, in the same
+    transaction: its row lock comes first, as in a batch of new touchpoints, so the two never deadlock."""
     stamp = now.astimezone(UTC)
     with driver_cursor(engine) as cursor:
+        if mark is not None:
+            _set_mark(cursor, engine.dialect.name, mark, stamp)
         if engine.dialect.name == "sqlite":
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
             sets = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
@@ -103,6 +113,15 @@ def update_lead_scores(
                 f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
                 (stamp, stamp),
             )
+
+
+def _set_mark(cursor: Any, dialect: str, mark: int, stamp: datetime) -> None:
+    if dialect == "sqlite":
+        sql = "UPDATE score_marks SET last_arrival = ?, moved_at = ? WHERE name = 'touchpoints'"
+        cursor.execute(sql, (mark, stamp.strftime("%Y-%m-%d %H:%M:%S.%f")))
+    else:
+        sql = "UPDATE score_marks SET last_arrival = %s, moved_at = %s WHERE name = 'touchpoints'"
+        cursor.execute(sql, (mark, stamp))
 
 
 def _bound_rows(chunk: pa.Table) -> list[tuple[Any, ...]]:

@@ -190,6 +190,13 @@ class TouchpointRow(Base):
         # memory); time-range scans are the analytics engine's job. A (lead_id, occurred_at) index made
         # bulk ingest 1.5x slower on SQLite (benchmarks/ingest.py).
         sa.Index("ix_touchpoints_lead_id", "lead_id"),
+        # Scoring new arrivals reads ``seq > mark`` every worker round (services/scoring.score_new_touchpoints):
+        # a BRIN index (PostgreSQL only) keeps the lowest and highest ``seq`` of each range of pages, which
+        # is all a column that grows with the table needs; it costs an import nothing measurable, where a
+        # b-tree would cost a third. SQLite's ``rowid`` is that order already.
+        sa.Index("ix_touchpoints_seq", "seq", postgresql_using="brin", postgresql_with={"autosummarize": "on"}).ddl_if(
+            dialect="postgresql"
+        ),
     )
     # No foreign-key constraints on the event tables: PostgreSQL checks them row by row, which halved
     # bulk ingest (benchmarks/ingest.py). Ingestion resolves lead_id and campaign_id from their tables in
@@ -207,8 +214,10 @@ class TouchpointRow(Base):
     properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
     # The order rows arrived in, for the analytical mirror's incremental sync (store/mirror.py). PostgreSQL
     # fills it from a sequence (migration 0003); SQLite leaves it empty and the mirror reads ``rowid``.
-    # No index: on PostgreSQL the sync's range scan is rare, and an index would slow every import.
     seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # True when its lead's score counted it as it was stored (``services/scoring.add_touchpoint``); empty
+    # for the touchpoints the API and imports store, which the scoring of new arrivals counts later.
+    scored_on_arrival: Mapped[bool | None]
 
 
 class ActivityRow(Base):
@@ -433,6 +442,17 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=_now)
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text())
+
+
+class ScoreMarkRow(Base):
+    """How far the leads' scores have counted an append-only table's arrivals: ``last_arrival`` is the
+    highest arrival number (``seq`` on PostgreSQL, ``rowid`` on SQLite) whose rows are in the scores.
+    One row, ``touchpoints``, moved by the scoring of new touchpoints and by a full rescoring."""
+
+    __tablename__ = "score_marks"
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    last_arrival: Mapped[int] = mapped_column(sa.BigInteger)
+    moved_at: Mapped[datetime | None]
 
 
 class ImportRunRow(Base):

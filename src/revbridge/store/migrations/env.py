@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from revbridge.store.engine import make_engine
@@ -14,12 +16,21 @@ if engine is None:
 
     engine = make_engine(Settings().database_url)
 
+
+def _include(item: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """An index made on one database only (``Index(...).ddl_if(dialect=...)``) is compared there only."""
+    only = getattr(item, "_ddl_if", None)  # where SQLAlchemy keeps what ddl_if() was given
+    return only is None or only.dialect in (None, dialect)
+
+
+dialect = engine.dialect.name
 with engine.connect() as connection:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
         render_as_batch=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         context.run_migrations()

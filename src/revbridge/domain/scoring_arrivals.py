@@ -1,0 +1,115 @@
+"""A lead's new touchpoints scored one after another, as each would have been scored on arrival.
+
+Scoring one touchpoint (``after_touchpoint``, what ``services/scoring.add_touchpoint`` does) adds it to
+the lead's engagement state, references the state to the scoring moment, reads the engagement score and
+its reasons from it, and combines that with the stored fit (and the model's probability, when the SLA
+weighs it in); the fit lines of the stored reasons are kept. The lifecycle then decides what the new
+score does: a lead that now meets the MQL condition is handed to sales, a nurtured one that meets the
+re-entry condition comes back.
+
+``score_arrivals`` does exactly that for several touchpoints of one lead, in the order given, and returns
+the end: the last score and state, and the decision that changed something, made on the score as it
+stood just after the touchpoint that caused it (its transition's reason quotes that fit and engagement).
+A score moves a lead only into MQL, from a stage before it or from nurture, and no stage may move to
+itself; so once one touchpoint has handed the lead off, the later ones only add to its score, and a lead
+gets at most one decision however many touchpoints it had. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from revbridge.domain.lifecycle import Deadlines, Decision, LeadState, Scored, decide
+from revbridge.domain.scoring import (
+    FIT_LINE_HEAD,
+    EngagementState,
+    Score,
+    ScoreReason,
+    combined_score,
+    engagement_score,
+)
+from revbridge.domain.sla import Sla
+from revbridge.domain.sla_sections import Scoring
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """What scoring a touchpoint reads of its lead's row: the engagement state, the fit and its lines, the
+    e-mail (a competitor's domain costs points) and the model's probability."""
+
+    state: EngagementState
+    fit: float
+    fit_reasons: tuple[ScoreReason, ...]
+    email: str | None
+    p_convert: float | None
+
+    @classmethod
+    def of(
+        cls,
+        engagement_state: dict[str, Any] | None,
+        fit_score: float | None,
+        score_reasons: Iterable[Sequence[Any]] | None,
+        email: str | None,
+        predicted: float | None,
+    ) -> StoredScore:
+        """From the row's columns; of the stored reasons only the fit lines carry over."""
+        fit_reasons = tuple(
+            ScoreReason(str(rule), float(points))
+            for rule, points in score_reasons or []
+            if str(rule).startswith(FIT_LINE_HEAD)
+        )
+        state = EngagementState.from_json(engagement_state)
+        return cls(state, float(fit_score or 0.0), fit_reasons, email, predicted)
+
+
+def after_touchpoint(
+    scoring: Scoring, lead: StoredScore, kind: str, occurred_at: datetime, now: datetime
+) -> tuple[Score, StoredScore]:
+    """The lead's score once one touchpoint of type ``kind`` is counted at ``now``, and what its row then
+    holds. Without an engagement section the touchpoint counts for nothing: the score is the fit alone."""
+    engagement = scoring.engagement
+    state, value, reasons = lead.state, 0.0, tuple[ScoreReason, ...]()
+    if engagement is not None:
+        # Referenced to the scoring moment, the state holds the values the type lines show.
+        state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
+        value, reasons = engagement_score(engagement, state, lead.email, now)
+    combined = combined_score(scoring, lead.fit, value, lead.p_convert)
+    score = Score(lead.fit, value, lead.p_convert, combined, lead.fit_reasons + reasons)
+    return score, replace(lead, state=state)
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """A lead after its new touchpoints: its last score, what its row holds, and the decision (if any)."""
+
+    score: Score
+    stored: StoredScore
+    decision: Decision | None  # the one that changed something, else None
+    counted: int  # touchpoints scored
+
+
+def score_arrivals(
+    sla: Sla,
+    clock: Deadlines,
+    lead: LeadState,
+    stored: StoredScore,
+    touchpoints: Iterable[tuple[str, datetime]],
+    now: datetime,
+) -> Arrivals | None:
+    """``(type, occurred_at)`` touchpoints of one lead scored one after another at ``now``, each score
+    put to the lifecycle until one changes something; None when there were none."""
+    score: Score | None = None
+    decision: Decision | None = None
+    counted = 0
+    for kind, occurred_at in touchpoints:
+        score, stored = after_touchpoint(sla.scoring, stored, kind, occurred_at, now)
+        counted += 1
+        if decision is None:
+            decided = decide(lead, Scored(score, now), sla, clock)
+            decision = decided if decided.changes_anything else None
+    if score is None:
+        return None
+    return Arrivals(score, stored, decision, counted)

@@ -1,0 +1,87 @@
+"""A lead's new touchpoints scored together end exactly where scoring them one at a time ends."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revbridge.domain.business_time import BusinessClock
+from revbridge.domain.lifecycle import Decision, LeadState
+from revbridge.domain.scoring import EngagementState, ScoreReason
+from revbridge.domain.scoring_arrivals import StoredScore, after_touchpoint, score_arrivals
+from revbridge.domain.sla import Sla, load_sla
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+KINDS = ["demo_request", "pricing_page_view", "webinar_attended", "content_download", "email_click", "unsubscribe"]
+
+
+@cache
+def _sla() -> Sla:
+    return load_sla(EXAMPLE.read_text())
+
+
+def _moved(lead: LeadState, decision: Decision) -> LeadState:
+    """The lead as the decision leaves it (what the store would read back for the next touchpoint)."""
+    assert decision.transition is not None
+    return replace(
+        lead,
+        stage=decision.transition.to_stage,
+        version=lead.version + 1,
+        stage_changed_at=decision.transition.at,
+        recycle_count=lead.recycle_count + int(decision.recycled),
+    )
+
+
+leads = st.builds(
+    lambda stage, rested, loops: LeadState(1, stage, 3, None, loops, NOW - timedelta(days=rested)),
+    st.sampled_from(["subscriber", "lead", "nurture", "mql", "sal", "disqualified"]),
+    st.integers(0, 90),
+    st.integers(0, 3),
+)
+stored_scores = st.builds(
+    lambda fit, email, p: StoredScore(EngagementState(), fit, (ScoreReason("fit: something", fit),), email, p),
+    st.sampled_from([0.0, 25.0, 30.0, 47.0]),
+    st.sampled_from(["a@b.com", "spy@rivaldata.com", None]),
+    st.none() | st.floats(0, 1),
+)
+touchpoints = st.lists(
+    st.tuples(st.sampled_from(KINDS), st.integers(0, 30 * 24).map(lambda h: NOW - timedelta(hours=h))), max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lead=leads, stored=stored_scores, touches=touchpoints)
+def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_by_each_decision(
+    lead: LeadState, stored: StoredScore, touches: list[tuple[str, datetime]]
+) -> None:
+    """One at a time, each decision is applied to the lead before the next touchpoint; together, the
+    decisions after the first are never asked: the same one decision comes out (a score moves a lead
+    only into MQL, which a score never leaves), on the same score, state and reasons."""
+    sla = _sla()
+    clock = BusinessClock.from_clocks(sla.clocks)
+    together = score_arrivals(sla, clock, lead, stored, touches, NOW)
+
+    decisions: list[Decision] = []
+    row, last = stored, None
+    for kind, at in touches:
+        alone = score_arrivals(sla, clock, lead, row, [(kind, at)], NOW)
+        assert alone is not None
+        assert (alone.score, alone.stored) == after_touchpoint(sla.scoring, row, kind, at, NOW)
+        last, row = alone.score, alone.stored
+        if alone.decision is not None:
+            decisions.append(alone.decision)
+            lead = _moved(lead, alone.decision)
+
+    if not touches:
+        assert together is None
+        return
+    assert together is not None
+    assert len(decisions) <= 1
+    assert together.decision == (decisions[0] if decisions else None)
+    assert (together.score, together.stored, together.counted) == (last, row, len(touches))
