@@ -11,9 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from revbridge.domain.records import TouchpointRecord
+from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.notifications import webhook_sender
 from revbridge.services.worker import RoundReport, run, run_once
-from revbridge.store.tables import ObligationRow, OutboxRow
+from revbridge.store.tables import LeadRow, ObligationRow, OutboxRow
 
 from .lead_world import MONDAY, build, make_mql
 from .test_notifications import Receiver
@@ -59,6 +61,30 @@ def test_a_round_breaches_the_overdue_clock_and_delivers_every_notification_to_t
         ]
 
 
+def test_a_demo_request_sent_through_the_api_is_scored_handed_to_sales_and_told_in_the_same_round(
+    engine: Engine, receiver: Receiver
+) -> None:
+    """Scoring the new touchpoints comes first in a round: the MQL it makes is routed, its accept clock
+    started and its rep told before the round ends."""
+    build(engine, leads=2)
+    demo_request = TouchpointRecord("forms", "f1", "demo_request", MONDAY, lead_email="p1@acme.com")
+    EventIngestor(engine).ingest([demo_request], now=MONDAY)  # what POST /api/touchpoints does
+    send = webhook_sender(lambda _kind: receiver.url, timeout=5)
+
+    report = run_once(engine, now=MONDAY, send=send)
+
+    assert report.errors == ()
+    counts = report.as_dict()
+    assert (counts["touchpoints_scored"], counts["leads_scored"], counts["mqls_handed_off"]) == (1, 1, 1)
+    assert counts["delivered"] == 1
+    assert _kinds(receiver) == ["mql"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(LeadRow.stage).order_by(LeadRow.id)).scalars().all() == ["mql", "lead"]
+        assert conn.execute(sa.select(ObligationRow.kind, ObligationRow.status)).all() == [("accept", "open")]
+    again = run_once(engine, now=MONDAY, send=send)
+    assert again.as_dict()["touchpoints_scored"] == 0
+
+
 def test_a_second_round_at_the_same_moment_has_nothing_to_do(engine: Engine, receiver: Receiver) -> None:
     make_mql(engine, 1, build(engine, leads=1))
     send = webhook_sender(lambda _kind: receiver.url, timeout=5)
@@ -81,8 +107,10 @@ def test_without_an_sla_in_force_the_tick_fails_but_the_waiting_notifications_st
     report = run_once(engine, now=MONDAY - timedelta(days=60), send=send)  # before the SLA took effect
 
     assert report.tick is None
-    assert len(report.errors) == 1
-    assert report.errors[0].startswith("tick: no SLA version is in force")
+    assert report.scored is None
+    assert len(report.errors) == 2
+    assert report.errors[0].startswith("scoring: no SLA version is in force")
+    assert report.errors[1].startswith("tick: no SLA version is in force")
     assert report.delivery is not None
     assert report.delivery.delivered == 0  # the MQL's notification is not due yet at that moment
     assert "no SLA version is in force" in report.line()

@@ -1,4 +1,5 @@
-"""``revbridge worker``: tick the SLA clocks and deliver notifications in a loop, or once (``--once``)."""
+"""``revbridge worker``: score new touchpoints, tick the SLA clocks and deliver notifications in a loop, or
+once (``--once``)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,13 @@ def worker(
     database: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Keep the SLA running: every --interval seconds, mark passed deadlines as breached and escalate them
-    (as `revbridge tick` does), then deliver the notifications waiting in the outbox to
-    REVBRIDGE_WEBHOOK_URL (a Slack-style incoming webhook; while it is unset, they wait).
+    """Keep the SLA running: every --interval seconds, score new touchpoints, tick the clocks and deliver
+    the notifications.
+
+    Each round scores the touchpoints that arrived through the API or an import since the last one (as
+    `revbridge score --new` does: the leads they qualify go to sales), marks passed deadlines as breached
+    and escalates them (as `revbridge tick` does), then delivers the notifications waiting in the outbox
+    to REVBRIDGE_WEBHOOK_URL (a Slack-style incoming webhook; while it is unset, they wait).
 
     Each round logs its counts on stderr. A round that fails is logged and the next one runs as usual, so
     the worker does not stop for a bad row or a database that is away for a moment. Several workers may

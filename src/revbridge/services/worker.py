@@ -1,10 +1,14 @@
-"""The worker: tick the SLA clocks and deliver the outbox, round after round, and never die of one bad round.
+"""The worker: score new touchpoints, tick the SLA clocks and deliver the outbox, round after round, and
+never die of one bad round.
 
-A round (:func:`run_once`) ticks every clock due by now (``services.clocks.tick``: breaches marked,
-escalated and notified, once) and then delivers due notifications (``services.notifications.deliver_due``,
-batch after batch until the outbox has no more due or a batch is cut short). The two steps are independent:
-a tick that fails (no SLA in force yet, the database away for a moment) does not keep the notifications
-already written from going out, and the round reports what failed instead of raising.
+A round (:func:`run_once`) first scores the touchpoints that arrived since the last round through the API
+or an import (``services.scoring_new.score_new_touchpoints``, up to ``MAX_SCORE_BATCHES`` batches: a
+large import drains over several rounds), so that a lead they qualify is handed to sales, routed and
+notified in this round. It then ticks every clock due by now (``services.clocks.tick``: breaches marked,
+escalated and notified, once) and delivers due notifications (``services.notifications.deliver_due``,
+batch after batch until the outbox has no more due or a batch is cut short). The steps are independent:
+a step that fails (no SLA in force yet, the database away for a moment) does not keep the others from
+running, and the round reports what failed instead of raising.
 
 :func:`run` repeats rounds every ``interval`` seconds until ``stop`` is set. Anything a round raises is
 logged and the loop sleeps and goes on; a bad row never gets that far, since tick and delivery skip it
@@ -26,7 +30,9 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.errors import RevBridgeError
 from revbridge.services.clocks import TickCounts, tick
+from revbridge.services.contract import contract_at
 from revbridge.services.notifications import DeliveryCounts, Sender, deliver_due
+from revbridge.services.scoring_new import DEFAULT_BATCH, NewScores, score_new_touchpoints
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +40,7 @@ T = TypeVar("T")
 DEFAULT_INTERVAL = 30.0  # seconds between the starts of two rounds
 DELIVERY_BATCH = 100
 MAX_DELIVERY_BATCHES = 10  # per round: a backlog drains over several rounds, and the clocks keep ticking
+MAX_SCORE_BATCHES = 10  # of DEFAULT_BATCH new touchpoints per round, for the same reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +52,12 @@ class RoundReport:
     delivery: DeliveryCounts | None = None  # None when delivery failed
     errors: tuple[str, ...] = field(default=())
     seconds: float = 0.0
+    scored: NewScores | None = None  # None when scoring new touchpoints failed
 
     def as_dict(self) -> dict[str, Any]:
         tick = self.tick.as_dict() if self.tick else {}
         delivery = self.delivery or DeliveryCounts()
+        scored = self.scored or NewScores()
         return {
             "at": self.at,
             "due": tick.get("due", 0),
@@ -60,6 +69,9 @@ class RoundReport:
             "delivery_failed": delivery.failed,
             "gave_up": delivery.gave_up,
             "unrouted": delivery.unrouted,
+            "touchpoints_scored": scored.touchpoints,
+            "leads_scored": scored.leads,
+            "mqls_handed_off": scored.qualified + scored.recycled,
             "errors": "; ".join(self.errors),
             "seconds": round(self.seconds, 3),
         }
@@ -75,12 +87,19 @@ class RoundReport:
 
 
 def run_once(engine: Engine, *, now: datetime, send: Sender) -> RoundReport:
-    """One round: tick the clocks due by ``now``, then deliver what is due; each step's failure is reported."""
+    """One round: score the new touchpoints, tick the clocks due by ``now``, then deliver what is due;
+    each step's failure is reported."""
     started = time.monotonic()
     errors: list[str] = []
+    scored = _step("scoring", lambda: _score_new(engine, now), errors)
     ticked = _step("tick", lambda: tick(engine, now=now), errors)
     delivered = _step("delivery", lambda: _deliver_all(engine, now, send), errors)
-    return RoundReport(now, ticked, delivered, tuple(errors), time.monotonic() - started)
+    return RoundReport(now, ticked, delivered, tuple(errors), time.monotonic() - started, scored)
+
+
+def _score_new(engine: Engine, now: datetime) -> NewScores:
+    contract = contract_at(engine, now)
+    return score_new_touchpoints(engine, contract, now, limit=DEFAULT_BATCH, max_batches=MAX_SCORE_BATCHES)
 
 
 def run(
