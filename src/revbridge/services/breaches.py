@@ -175,21 +175,21 @@ def _write_leads(
     steps = Counter(c[0] for c in kept)
     kept_owner: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version)
     placed: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version, new owner, why)
-    nobody: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version, why)
-    texts: dict[int, str] = {}  # by answer: People give leads alike that nobody can take one answer
+    nobody: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version, number of why in reasons)
+    reasons: dict[str, int] = {}  # why nobody could take them, numbered: a few reasons many leads share
+    numbered: dict[int, int] = {}  # by answer: People give leads alike that nobody can take one answer
     for lead_id, count in steps.items():
         version = leads[lead_id][1]
         routed = routings.get(lead_id)
         if routed is None:
             kept_owner.setdefault(count, []).append((lead_id, version))
-            continue
-        text = texts.get(id(routed))
-        if text is None:
-            text = texts[id(routed)] = routing_text(routed)
-        if routed.rep_id is None:
-            nobody.setdefault(count, []).append((lead_id, version, text))
+        elif routed.rep_id is not None:
+            placed.setdefault(count, []).append((lead_id, version, routed.rep_id, routing_text(routed)))
         else:
-            placed.setdefault(count, []).append((lead_id, version, routed.rep_id, text))
+            number = numbered.get(id(routed))
+            if number is None:
+                number = numbered[id(routed)] = reasons.setdefault(routing_text(routed), len(reasons))
+            nobody.setdefault(count, []).append((lead_id, version, number))
     changes: dict[writes.LeadChange, list[tuple[Any, ...]]] = {}
     for count, rows in kept_owner.items():
         changes[writes.LeadChange(count, 0, (("updated_at", at),))] = rows
@@ -198,7 +198,8 @@ def _write_leads(
             writes.LeadChange(count, 0, (("routed_at", at), ("updated_at", at)), ("owner_id", "routing_reason"))
         ] = rows
     for count, rows in nobody.items():
-        changes[writes.LeadChange(count, 0, (("updated_at", at),), ("routing_reason",))] = rows
+        picks = (("routing_reason", tuple(reasons)),)  # in the order numbered
+        changes[writes.LeadChange(count, 0, (("updated_at", at),), picks=picks)] = rows
     stale = writes.update_leads_if_unchanged(conn, changes)
     if stale:
         raise StaleLead(stale[0], leads[stale[0]][1])

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revbridge.domain.lifecycle import Closing, Transition
-from revbridge.store.repositories import bound_rows, chunks, id_in
+from revbridge.store.repositories import bound_rows, chunks, id_in, picked
 from revbridge.store.tables import (
     FeedbackRow,
     LeadRow,
@@ -181,26 +181,31 @@ def record_transitions(conn: Connection, transitions: Sequence[tuple[int, Transi
 @dataclass(frozen=True)
 class LeadChange:
     """What a group of leads' rows get alike: ``steps`` more versions (one per decision), ``recycled``
-    more loops, and ``values`` (stage, stage_changed_at, nurture_until, updated_at, a routing reason many
-    share); ``own`` names the columns each lead has a value of its own for (a new owner and why)."""
+    more loops, and ``values`` (stage, stage_changed_at, nurture_until, updated_at); ``own`` names the
+    columns each lead has a value of its own for (a new owner and why), and ``picks`` the text columns
+    each lead picks its value for by number among a few that many share (why nobody could take them)."""
 
     steps: int
     recycled: int
     values: tuple[tuple[str, Any], ...]
     own: tuple[str, ...] = ()
+    picks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, its options)
 
 
 def update_leads_if_unchanged(conn: Connection, changes: Mapping[LeadChange, Sequence[Sequence[Any]]]) -> list[int]:
     """Write each group's change onto its leads, given as rows of (lead id, version read, *values of
-    ``own``), where a lead is still at the version read: one ``UPDATE … FROM`` per group, the rows bound as
-    one value. Returns the leads that had moved meanwhile (empty when all were written); the caller then
-    rolls back."""
+    ``own``, *numbers of ``picks``), where a lead is still at the version read: one ``UPDATE … FROM`` per
+    group, the rows bound as one value. Returns the leads that had moved meanwhile (empty when all were
+    written); the caller then rolls back."""
     leads = table_of(LeadRow)
+    dialect = conn.dialect.name
     written = 0
     for change, rows in changes.items():
         types = [sa.Integer(), sa.Integer(), *(leads.c[name].type for name in change.own)]
+        types += [sa.Integer()] * len(change.picks)
         for part in chunks(rows, IN_CHUNK):
-            ids, versions, *own = bound_rows(conn.dialect.name, part, types)
+            ids, versions, *rest = bound_rows(dialect, part, types)
+            own, numbers = rest[: len(change.own)], rest[len(change.own) :]
             query = (
                 leads.update()
                 .where(leads.c.id == ids, leads.c.version == versions)
@@ -208,6 +213,10 @@ def update_leads_if_unchanged(conn: Connection, changes: Mapping[LeadChange, Seq
                     {
                         **dict(change.values),
                         **dict(zip(change.own, own, strict=True)),
+                        **{
+                            name: picked(dialect, options, number)
+                            for (name, options), number in zip(change.picks, numbers, strict=True)
+                        },
                         "version": leads.c.version + change.steps,
                         "recycle_count": leads.c.recycle_count + change.recycled,
                     }

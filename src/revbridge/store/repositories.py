@@ -52,6 +52,16 @@ def bound_rows(dialect: str, rows: Sequence[Sequence[int | str | None]], types: 
     return [sa.func.json_extract(listed.c.value, f"$[{i}]") for i in range(len(types))]
 
 
+def picked(dialect: str, options: Sequence[str], number: Any) -> Any:
+    """The ``number``-th of ``options`` (counted from 0), for each row of a statement: the options bound
+    once, as one value, and each row naming its own by number (a routing reason that thousands of leads
+    share is sent once, not once a row; on SQLite, a few options: finding one walks the list)."""
+    if dialect == "postgresql":
+        return sa.Grouping(sa.literal(list(options), ARRAY(sa.Text())))[number + 1]
+    path = sa.literal("$[", sa.String()).concat(number).concat("]")
+    return sa.func.json_extract(sa.literal(json.dumps(list(options)), sa.String()), path)
+
+
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
