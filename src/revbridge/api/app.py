@@ -27,7 +27,7 @@ from revbridge.api.routes import (
     touchpoints,
     verdicts,
 )
-from revbridge.services.ingest_events import EventIngestor
+from revbridge.services.ingest_events import EventIngestor, GroupedIngest
 from revbridge.web import app as web
 
 API = "/api"
@@ -43,7 +43,7 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
-    app.state.events = EventIngestor(engine)  # shared by the requests: its look-ups stay warm
+    app.state.events = GroupedIngest(EventIngestor(engine))  # shared: look-ups stay warm, one commit a group
     problems.install(app, html=web.error_page)
     for module in (leads, touchpoints, verdicts, activities, audit, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from revbridge.api.deps import Me
 from revbridge.api.schemas.touchpoints import BatchResult, TouchpointBatch, Unresolved
 from revbridge.domain.api_access import check
-from revbridge.services.ingest_events import EventIngestor, records_to_table
+from revbridge.services.ingest_events import GroupedIngest, records_to_table
 
 router = APIRouter(tags=["touchpoints"])
 
@@ -21,7 +21,7 @@ def touchpoints(batch: TouchpointBatch, request: Request, caller: Me) -> BatchRe
     and is listed in ``unresolved``. For marketing and admins, with a token of the write scope."""
     check(caller, "send_touchpoints")
     _, table = records_to_table(batch.touchpoints, "touchpoints")
-    ingestor: EventIngestor = request.app.state.events
+    ingestor: GroupedIngest = request.app.state.events
     result = ingestor.ingest_table("touchpoints", table, now=datetime.now(UTC))
     return BatchResult(
         received=table.num_rows,
