@@ -141,6 +141,8 @@ def build_store(folder: Path, leads: int) -> str:
         ]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+    else:  # a store kept from an earlier version gets this version's schema
+        subprocess.run(["revbridge", "init", "--database", url], check=True, stdout=subprocess.DEVNULL)
     return url
 
 
