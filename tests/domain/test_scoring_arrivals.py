@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revbridge.domain.business_time import BusinessClock
-from revbridge.domain.lifecycle import Decision, LeadState
-from revbridge.domain.scoring import EngagementState, ScoreReason
+from revbridge.domain.lifecycle import Decision, LeadState, Scored, decide
+from revbridge.domain.scoring import EngagementState, ScoreReason, competitor_points, engagement_score, engagement_value
 from revbridge.domain.scoring_arrivals import StoredScore, after_touchpoint, score_arrivals
 from revbridge.domain.sla import Sla, load_sla
 
@@ -60,9 +60,10 @@ touchpoints = st.lists(
 def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_by_each_decision(
     lead: LeadState, stored: StoredScore, touches: list[tuple[str, datetime]]
 ) -> None:
-    """One at a time, each decision is applied to the lead before the next touchpoint; together, the
-    decisions after the first are never asked: the same one decision comes out (a score moves a lead
-    only into MQL, which a score never leaves), on the same score, state and reasons."""
+    """One at a time (``after_touchpoint``, then ``decide`` on the lead as the decisions before left it);
+    together, with every reason made once at the end and the lifecycle asked only where a score could
+    move the lead: the same one decision comes out (a score moves a lead only into MQL, which a score
+    never leaves), on the same score, state and reasons."""
     sla = _sla()
     clock = BusinessClock.from_clocks(sla.clocks)
     together = score_arrivals(sla, clock, lead, stored, touches, NOW)
@@ -70,13 +71,11 @@ def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_b
     decisions: list[Decision] = []
     row, last = stored, None
     for kind, at in touches:
-        alone = score_arrivals(sla, clock, lead, row, [(kind, at)], NOW)
-        assert alone is not None
-        assert (alone.score, alone.stored) == after_touchpoint(sla.scoring, row, kind, at, NOW)
-        last, row = alone.score, alone.stored
-        if alone.decision is not None:
-            decisions.append(alone.decision)
-            lead = _moved(lead, alone.decision)
+        last, row = after_touchpoint(sla.scoring, row, kind, at, NOW)
+        decided = decide(lead, Scored(last, NOW), sla, clock)
+        if decided.changes_anything:
+            decisions.append(decided)
+            lead = _moved(lead, decided)
 
     if not touches:
         assert together is None
@@ -85,3 +84,18 @@ def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_b
     assert len(decisions) <= 1
     assert together.decision == (decisions[0] if decisions else None)
     assert (together.score, together.stored, together.counted) == (last, row, len(touches))
+
+
+@settings(max_examples=300, deadline=None)
+@given(touches=touchpoints, email=st.sampled_from(["a@b.com", "spy@rivaldata.com", None]), hours=st.integers(0, 500))
+def test_the_engagement_value_is_exactly_the_engagement_scores_number(
+    touches: list[tuple[str, datetime]], email: str | None, hours: int
+) -> None:
+    engagement = _sla().scoring.engagement
+    assert engagement is not None
+    state = EngagementState()
+    for kind, at in touches:
+        state = state.add(engagement, kind, at)
+    later = NOW + timedelta(hours=hours)
+    value = engagement_value(engagement, state, competitor_points(engagement, email), later)
+    assert value == engagement_score(engagement, state, email, later)[0]

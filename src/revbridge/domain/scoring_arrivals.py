@@ -22,17 +22,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from revbridge.domain.lifecycle import Deadlines, Decision, LeadState, Scored, decide
+from revbridge.domain.lifecycle import MQL, Deadlines, Decision, LeadState, Scored, decide
 from revbridge.domain.scoring import (
     FIT_LINE_HEAD,
     EngagementState,
     Score,
     ScoreReason,
     combined_score,
+    competitor_points,
     engagement_score,
+    engagement_value,
 )
 from revbridge.domain.sla import Sla
 from revbridge.domain.sla_sections import Scoring
+from revbridge.domain.stages import NURTURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +73,11 @@ def after_touchpoint(
 ) -> tuple[Score, StoredScore]:
     """The lead's score once one touchpoint of type ``kind`` is counted at ``now``, and what its row then
     holds. Without an engagement section the touchpoint counts for nothing: the score is the fit alone."""
-    engagement = scoring.engagement
-    state, value, reasons = lead.state, 0.0, tuple[ScoreReason, ...]()
-    if engagement is not None:
+    state = lead.state
+    if scoring.engagement is not None:
         # Referenced to the scoring moment, the state holds the values the type lines show.
-        state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
-        value, reasons = engagement_score(engagement, state, lead.email, now)
-    combined = combined_score(scoring, lead.fit, value, lead.p_convert)
-    score = Score(lead.fit, value, lead.p_convert, combined, lead.fit_reasons + reasons)
-    return score, replace(lead, state=state)
+        state = state.add(scoring.engagement, kind, occurred_at).referenced(scoring.engagement, now)
+    return _scored(scoring, lead, state, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +99,40 @@ def score_arrivals(
     now: datetime,
 ) -> Arrivals | None:
     """``(type, occurred_at)`` touchpoints of one lead scored one after another at ``now``, each score
-    put to the lifecycle until one changes something; None when there were none."""
-    score: Score | None = None
+    put to the lifecycle until one changes something; None when there were none.
+
+    Only the last score is written, so only its reasons are made; each score on the way is put to the
+    lifecycle only where it could move the lead: from a stage a score moves out of, when the condition
+    that moves it holds (``decide`` asks both before anything else, so it would decide nothing else)."""
+    scoring, engagement = sla.scoring, sla.scoring.engagement
+    penalty = competitor_points(engagement, stored.email) if engagement is not None else 0.0
+    condition = sla.recycling.reenter_when if lead.stage == NURTURE else sla.qualification.mql
+    movable = lead.stage == NURTURE or (lead.stage in sla.stage_order and sla.allowed(lead.stage, MQL))
+    state = stored.state
     decision: Decision | None = None
     counted = 0
     for kind, occurred_at in touchpoints:
-        score, stored = after_touchpoint(sla.scoring, stored, kind, occurred_at, now)
         counted += 1
-        if decision is None:
-            decided = decide(lead, Scored(score, now), sla, clock)
-            decision = decided if decided.changes_anything else None
-    if score is None:
+        if engagement is not None:
+            state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
+        if decision is None and movable:
+            value = engagement_value(engagement, state, penalty, now) if engagement is not None else 0.0
+            combined = combined_score(scoring, stored.fit, value, stored.p_convert)
+            score = Score(stored.fit, value, stored.p_convert, combined, ())
+            if condition.holds(score.as_names()):
+                decided = decide(lead, Scored(score, now), sla, clock)
+                decision = decided if decided.changes_anything else None
+    if not counted:
         return None
-    return Arrivals(score, stored, decision, counted)
+    last, stored = _scored(scoring, stored, state, now)
+    return Arrivals(last, stored, decision, counted)
+
+
+def _scored(scoring: Scoring, lead: StoredScore, state: EngagementState, now: datetime) -> tuple[Score, StoredScore]:
+    """The score of a lead whose state (referenced to ``now``) holds its touchpoints, with every reason,
+    as ``after_touchpoint`` gives it."""
+    value, reasons = 0.0, tuple[ScoreReason, ...]()
+    if scoring.engagement is not None:
+        value, reasons = engagement_score(scoring.engagement, state, lead.email, now)
+    combined = combined_score(scoring, lead.fit, value, lead.p_convert)
+    return Score(lead.fit, value, lead.p_convert, combined, lead.fit_reasons + reasons), replace(lead, state=state)
