@@ -7,6 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.engine import Engine
+
 from revbridge.web.kept import Kept
 
 
@@ -57,3 +59,15 @@ def test_each_key_is_its_own_and_forget_drops_them() -> None:
     kept.forget()
     kept.get("a")
     assert slow.made == 3
+
+
+def test_warming_computes_the_home_pages_numbers_before_anyone_asks(demo: Engine, sqlite_engine: Engine) -> None:
+    from revbridge.web.numbers import SharedNumbers
+    from revbridge.web.pages.home import NUMBERS
+
+    numbers = SharedNumbers(demo)
+    numbers.warm(NUMBERS).join(timeout=120)
+    asked_at = datetime.now(UTC)
+    assert all(numbers.get(name).at < asked_at for name in NUMBERS)  # kept from the warming, not computed now
+    empty = SharedNumbers(sqlite_engine)  # no SLA yet: nothing to compute, and no error
+    empty.warm(NUMBERS).join(timeout=30)

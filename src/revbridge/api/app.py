@@ -34,7 +34,9 @@ API = "/api"
 SWAGGER = "/static/vendor/swagger-ui"
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, *, serving: bool = False) -> FastAPI:
+    """The app over ``engine``; ``serving``: for a server about to take people (its dashboard's numbers
+    start computing at once), not a test's."""
     app = FastAPI(
         title="RevBridge",
         version=__version__,
@@ -47,7 +49,7 @@ def create_app(engine: Engine) -> FastAPI:
     problems.install(app, html=web.error_page)
     for module in (leads, touchpoints, verdicts, activities, audit, conversions, spend, goals, sla, metrics):
         app.include_router(module.router, prefix=API)
-    web.install(app, engine)
+    web.install(app, engine, warm=serving)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -67,4 +69,4 @@ def create_app(engine: Engine) -> FastAPI:
 def from_environment() -> FastAPI:
     """The app for the database REVBRIDGE_DATABASE_URL names: what each of several server processes
     (``revbridge serve --workers N``) makes for itself."""
-    return create_app(bootstrap.engine())
+    return create_app(bootstrap.engine(), serving=True)

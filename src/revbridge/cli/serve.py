@@ -53,7 +53,7 @@ def run_server(engine: Engine, host: str, port: int, workers: int = 1) -> None:
     from revbridge.api.app import create_app
 
     if workers == 1:
-        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(engine, serving=True), host=host, port=port, log_level="info")
         return
     # Several processes: each makes its own app (and engine) for the same database, named in the environment.
     os.environ["REVBRIDGE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)

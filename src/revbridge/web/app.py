@@ -46,8 +46,12 @@ PAGES = (
 )
 
 
-def install(app: FastAPI, engine: Engine) -> None:
+def install(app: FastAPI, engine: Engine, *, warm: bool = False) -> None:
+    """The pages, their static files and their caches on ``app``; with ``warm``, the home page's numbers
+    start computing at once (a server about to take people; not a test's app)."""
     app.state.numbers = SharedNumbers(engine)
+    if warm:
+        app.state.numbers.warm(home.NUMBERS)
     app.state.checkin_reports = CheckinReports(engine)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in PAGES:

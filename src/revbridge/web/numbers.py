@@ -13,7 +13,8 @@ is a number of its own, kept and refreshed the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge import bootstrap
 from revbridge.services.contract import contract_at
+from revbridge.services.sla_versions import NoSlaInForce
 from revbridge.web.kept import Kept
 
 if TYPE_CHECKING:
@@ -50,6 +52,21 @@ class SharedNumbers:
         ``analytics.variants`` asked with ``params``), over ``team``'s leads if given, fresh or being
         refreshed."""
         return self._kept.get((name, team, tuple(sorted(params.items()))))
+
+    def warm(self, names: Sequence[str]) -> threading.Thread:
+        """Compute ``names`` now, in a thread of their own, so that the first people after the server
+        starts need not wait for them (a store without an SLA yet has nothing to compute: skipped)."""
+
+        def compute() -> None:
+            for name in names:
+                try:
+                    self.get(name)
+                except NoSlaInForce:
+                    return
+
+        thread = threading.Thread(target=compute, name="revbridge-warm", daemon=True)
+        thread.start()
+        return thread
 
     def shaped(self, key: str, shape: Callable[..., T], *names: str) -> tuple[T, datetime]:
         """``shape`` applied to the metrics ``names`` (in that order), kept until one of them is

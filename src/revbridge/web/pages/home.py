@@ -17,12 +17,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 router = APIRouter(include_in_schema=False)
+NUMBERS = ("scorecard", "signals", "funnel_periods")  # what the page shows, in the order _shape takes them
 
 
 @router.get("/")
 def home(request: Request, user: Viewer) -> HTMLResponse:
     try:
-        shown, as_of = request.app.state.numbers.shaped("home", _shape, "scorecard", "signals", "funnel_periods")
+        shown, as_of = request.app.state.numbers.shaped("home", _shape, *NUMBERS)
     except NoSlaInForce as missing:
         return page(request, "home.html", user, scorecard=None, missing=str(missing))
     return page(request, "home.html", user, **shown, as_of=as_of, missing=None)
