@@ -195,17 +195,28 @@ def log_in(url: str, email: str) -> str:
 
 
 def warm(url: str, cookie: str, leads: int) -> None:
-    """The home page's numbers are computed on the first visit and kept two minutes: compute them now."""
+    """Each server process computes the home page's numbers as it starts (and keeps them two minutes):
+    wait until every process has them, so that the pages are measured, not the start."""
     with httpx.Client(base_url=url, headers={"Cookie": cookie}, timeout=120) as web:
         started = time.perf_counter()
         home = web.get("/")
-        print(f"  home page, first visit (computes the numbers): {time.perf_counter() - started:.2f} s", flush=True)
-        for path in ("/", f"/leads/{random.randint(1, leads)}"):
-            answer = web.get(path)
-            if answer.status_code != 200:
-                raise RuntimeError(f"GET {path}: {answer.status_code}")
+        print(f"  home page, first visit: {time.perf_counter() - started:.2f} s", flush=True)
         if home.status_code != 200:
             raise RuntimeError(f"GET /: {home.status_code}")
+        answer = web.get(f"/leads/{random.randint(1, leads)}")
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET /leads/N: {answer.status_code}")
+
+    def took(_: int) -> float:
+        with httpx.Client(base_url=url, headers={"Cookie": cookie}, timeout=120) as one:
+            started = time.perf_counter()
+            one.get("/")
+            return time.perf_counter() - started
+
+    deadline = time.monotonic() + 120
+    with ThreadPoolExecutor(10) as pool:
+        while max(pool.map(took, range(20))) > 0.2 and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 def ingest(url: str, token: str, database: str, batches: int, senders: int) -> dict[str, Any]:
