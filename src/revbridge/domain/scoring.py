@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from revbridge.domain.durations import Duration
 from revbridge.domain.identity import email_domain
 from revbridge.domain.sla_sections import Engagement, FitRule, Scoring
 
@@ -141,6 +142,12 @@ def decay_factor(later: datetime, earlier: datetime, half_life_seconds: float) -
     return math.pow(2.0, -(later - earlier).total_seconds() / half_life_seconds)
 
 
+@cache
+def seconds_of(duration: Duration) -> float:
+    """A calendar duration in seconds (a half-life, a cap's window), worked out once per duration."""
+    return duration.as_timedelta().total_seconds()
+
+
 def cap_window(at: datetime, window_seconds: float) -> int:
     """The number of the cap window ``at`` falls in, counted from the Unix epoch in UTC."""
     return math.floor((at - EPOCH).total_seconds() / window_seconds)
@@ -176,12 +183,12 @@ class EngagementState:
         rule = engagement.touchpoints.get(kind)
         if rule is None:
             return self
-        half_life = engagement.half_life.as_timedelta().total_seconds()
+        half_life = seconds_of(engagement.half_life)
         current = self.by_type.get(kind, TypeState())
         points = float(rule.points)
         window, earned = current.window, current.earned_in_window
         if rule.cap is not None and points > 0:
-            number = cap_window(occurred_at, rule.cap.window.as_timedelta().total_seconds())
+            number = cap_window(occurred_at, seconds_of(rule.cap.window))
             if window is None or number > window:
                 window, earned = number, 0.0
             if number == window:
@@ -204,7 +211,7 @@ class EngagementState:
         when ``now`` is not later). Exact: decay is a factor; cap windows and counts do not move."""
         if self.ref_at is None or now <= self.ref_at:
             return self
-        factor = decay_factor(now, self.ref_at, engagement.half_life.as_timedelta().total_seconds())
+        factor = decay_factor(now, self.ref_at, seconds_of(engagement.half_life))
         return EngagementState(now, {name: s.decayed(factor) for name, s in self.by_type.items()})
 
     def at(self, engagement: Engagement, now: datetime) -> dict[str, float]:
@@ -256,8 +263,12 @@ def competitor_points(engagement: Engagement, email: str | None) -> float:
     if engagement.competitors is None or not email:
         return 0.0
     domain = email_domain(email.strip().lower())
-    domains = {d.strip().lower() for d in engagement.competitors.domains}
-    return float(engagement.competitors.points) if domain in domains else 0.0
+    return float(engagement.competitors.points) if domain in _domains(tuple(engagement.competitors.domains)) else 0.0
+
+
+@cache
+def _domains(listed: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(d.strip().lower() for d in listed)
 
 
 def type_lines(state: EngagementState) -> list[ScoreReason]:

@@ -18,7 +18,7 @@ gets at most one decision however many touchpoints it had. Pure: no I/O, no cloc
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +90,49 @@ class Arrivals:
     counted: int  # touchpoints scored
 
 
+class ArrivalScorer:
+    """Scores lead after lead at ``now`` under ``sla``: what does not change from one lead to the next
+    (which stages a score moves a lead out of) is worked out once."""
+
+    def __init__(self, sla: Sla, clock: Deadlines, now: datetime) -> None:
+        self.sla, self.clock, self.now = sla, clock, now
+        self.movable = {s for s in sla.stage_order if sla.allowed(s, MQL)} | {NURTURE}
+
+    def score(
+        self, lead: LeadState, stored: StoredScore, touchpoints: Iterable[tuple[str, datetime]]
+    ) -> Arrivals | None:
+        """``(type, occurred_at)`` touchpoints of one lead scored one after another, each score put to
+        the lifecycle until one changes something; None when there were none.
+
+        Only the last score is written, so only its reasons are made; each score on the way is put to
+        the lifecycle only where it could move the lead: from a stage a score moves out of, when the
+        condition that moves it holds (``decide`` asks both before anything else, so it would decide
+        nothing else)."""
+        sla, now = self.sla, self.now
+        scoring, engagement = sla.scoring, sla.scoring.engagement
+        penalty = competitor_points(engagement, stored.email) if engagement is not None else 0.0
+        condition = sla.recycling.reenter_when if lead.stage == NURTURE else sla.qualification.mql
+        movable = lead.stage in self.movable
+        state = stored.state
+        decision: Decision | None = None
+        counted = 0
+        for kind, occurred_at in touchpoints:
+            counted += 1
+            if engagement is not None:
+                state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
+            if decision is None and movable:
+                value = engagement_value(engagement, state, penalty, now) if engagement is not None else 0.0
+                combined = combined_score(scoring, stored.fit, value, stored.p_convert)
+                score = Score(stored.fit, value, stored.p_convert, combined, ())
+                if condition.holds(score.as_names()):
+                    decided = decide(lead, Scored(score, now), sla, self.clock)
+                    decision = decided if decided.changes_anything else None
+        if not counted:
+            return None
+        last, stored = _scored(scoring, stored, state, now)
+        return Arrivals(last, stored, decision, counted)
+
+
 def score_arrivals(
     sla: Sla,
     clock: Deadlines,
@@ -98,34 +141,8 @@ def score_arrivals(
     touchpoints: Iterable[tuple[str, datetime]],
     now: datetime,
 ) -> Arrivals | None:
-    """``(type, occurred_at)`` touchpoints of one lead scored one after another at ``now``, each score
-    put to the lifecycle until one changes something; None when there were none.
-
-    Only the last score is written, so only its reasons are made; each score on the way is put to the
-    lifecycle only where it could move the lead: from a stage a score moves out of, when the condition
-    that moves it holds (``decide`` asks both before anything else, so it would decide nothing else)."""
-    scoring, engagement = sla.scoring, sla.scoring.engagement
-    penalty = competitor_points(engagement, stored.email) if engagement is not None else 0.0
-    condition = sla.recycling.reenter_when if lead.stage == NURTURE else sla.qualification.mql
-    movable = lead.stage == NURTURE or (lead.stage in sla.stage_order and sla.allowed(lead.stage, MQL))
-    state = stored.state
-    decision: Decision | None = None
-    counted = 0
-    for kind, occurred_at in touchpoints:
-        counted += 1
-        if engagement is not None:
-            state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
-        if decision is None and movable:
-            value = engagement_value(engagement, state, penalty, now) if engagement is not None else 0.0
-            combined = combined_score(scoring, stored.fit, value, stored.p_convert)
-            score = Score(stored.fit, value, stored.p_convert, combined, ())
-            if condition.holds(score.as_names()):
-                decided = decide(lead, Scored(score, now), sla, clock)
-                decision = decided if decided.changes_anything else None
-    if not counted:
-        return None
-    last, stored = _scored(scoring, stored, state, now)
-    return Arrivals(last, stored, decision, counted)
+    """One lead's touchpoints scored one after another at ``now`` (``ArrivalScorer.score``)."""
+    return ArrivalScorer(sla, clock, now).score(lead, stored, touchpoints)
 
 
 def _scored(scoring: Scoring, lead: StoredScore, state: EngagementState, now: datetime) -> tuple[Score, StoredScore]:
@@ -135,4 +152,5 @@ def _scored(scoring: Scoring, lead: StoredScore, state: EngagementState, now: da
     if scoring.engagement is not None:
         value, reasons = engagement_score(scoring.engagement, state, lead.email, now)
     combined = combined_score(scoring, lead.fit, value, lead.p_convert)
-    return Score(lead.fit, value, lead.p_convert, combined, lead.fit_reasons + reasons), replace(lead, state=state)
+    row = StoredScore(state, lead.fit, lead.fit_reasons, lead.email, lead.p_convert)
+    return Score(lead.fit, value, lead.p_convert, combined, lead.fit_reasons + reasons), row

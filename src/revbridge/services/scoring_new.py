@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from revbridge.domain.scoring import EngagementState, Score, reasons_to_store
-from revbridge.domain.scoring_arrivals import StoredScore, score_arrivals
+from revbridge.domain.scoring_arrivals import ArrivalScorer, StoredScore
 from revbridge.services.contract import Contract
 from revbridge.services.lifecycle_batch import persist_all
 from revbridge.store import new_touchpoints as arrivals
@@ -152,6 +152,7 @@ def _score_batch(
         for lead_id, kind, occurred_at in arrivals.new_touchpoints(conn, mark, end, kinds):
             by_lead.setdefault(lead_id, []).append((kind, occurred_at))
         rows = queries.leads_for_scoring(conn, list(by_lead))
+        scorer = ArrivalScorer(sla, contract.clock, now)
         scores: list[dict[str, Any]] = []
         decided = []
         counted = 0
@@ -161,7 +162,7 @@ def _score_batch(
                 continue
             lead = lead_state_of(row)
             stored = StoredScore.of(row.engagement_state, row.fit_score, row.score_reasons, row.email, row.predicted)
-            scored = score_arrivals(sla, contract.clock, lead, stored, touchpoints, now)
+            scored = scorer.score(lead, stored, touchpoints)
             if scored is None:
                 continue
             counted += scored.counted
