@@ -40,18 +40,23 @@ def _moved(lead: LeadState, decision: Decision) -> LeadState:
 
 leads = st.builds(
     lambda stage, rested, loops: LeadState(1, stage, 3, None, loops, NOW - timedelta(days=rested)),
-    st.sampled_from(["subscriber", "lead", "nurture", "mql", "sal", "disqualified"]),
+    st.sampled_from(["subscriber", "lead", "lead", "nurture", "nurture", "mql", "sal", "disqualified"]),
     st.integers(0, 90),
     st.integers(0, 3),
 )
 stored_scores = st.builds(
     lambda fit, email, p: StoredScore(EngagementState(), fit, (ScoreReason("fit: something", fit),), email, p),
-    st.sampled_from([0.0, 25.0, 30.0, 47.0]),
+    st.sampled_from([0.0, 25.0, 30.0, 47.0, 47.0]),
     st.sampled_from(["a@b.com", "spy@rivaldata.com", None]),
     st.none() | st.floats(0, 1),
 )
+# Demo requests often, and often this very moment: hand-offs and re-entries come up in most examples.
 touchpoints = st.lists(
-    st.tuples(st.sampled_from(KINDS), st.integers(0, 30 * 24).map(lambda h: NOW - timedelta(hours=h))), max_size=12
+    st.tuples(
+        st.sampled_from([*KINDS, "demo_request", "demo_request"]),
+        st.sampled_from([0, 0, 0, 1, 24, 72, 240, 720]).map(lambda h: NOW - timedelta(hours=h)),
+    ),
+    max_size=8,
 )
 
 

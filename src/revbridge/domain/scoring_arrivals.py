@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from revbridge.domain.conditions import Condition
 from revbridge.domain.lifecycle import MQL, Deadlines, Decision, LeadState, Scored, decide
 from revbridge.domain.scoring import (
     FIT_LINE_HEAD,
@@ -113,24 +114,30 @@ class ArrivalScorer:
         penalty = competitor_points(engagement, stored.email) if engagement is not None else 0.0
         condition = sla.recycling.reenter_when if lead.stage == NURTURE else sla.qualification.mql
         movable = lead.stage in self.movable
+        touched = list(touchpoints)
         state = stored.state
         decision: Decision | None = None
-        counted = 0
-        for kind, occurred_at in touchpoints:
-            counted += 1
+        for n, (kind, occurred_at) in enumerate(touched, start=1):
             if engagement is not None:
                 state = state.add(engagement, kind, occurred_at).referenced(engagement, now)
+            if n == len(touched):
+                break  # the last score is made below, with its reasons
             if decision is None and movable:
                 value = engagement_value(engagement, state, penalty, now) if engagement is not None else 0.0
                 combined = combined_score(scoring, stored.fit, value, stored.p_convert)
-                score = Score(stored.fit, value, stored.p_convert, combined, ())
-                if condition.holds(score.as_names()):
-                    decided = decide(lead, Scored(score, now), sla, self.clock)
-                    decision = decided if decided.changes_anything else None
-        if not counted:
+                decision = self._decide(lead, condition, Score(stored.fit, value, stored.p_convert, combined, ()))
+        if not touched:
             return None
         last, stored = _scored(scoring, stored, state, now)
-        return Arrivals(last, stored, decision, counted)
+        if decision is None and movable:
+            decision = self._decide(lead, condition, last)
+        return Arrivals(last, stored, decision, len(touched))
+
+    def _decide(self, lead: LeadState, condition: Condition, score: Score) -> Decision | None:
+        if not condition.holds(score.as_names()):
+            return None
+        decided = decide(lead, Scored(score, self.now), self.sla, self.clock)
+        return decided if decided.changes_anything else None
 
 
 def score_arrivals(
