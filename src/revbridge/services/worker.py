@@ -40,7 +40,7 @@ T = TypeVar("T")
 DEFAULT_INTERVAL = 30.0  # seconds between the starts of two rounds
 DELIVERY_BATCH = 100
 MAX_DELIVERY_BATCHES = 10  # per round: a backlog drains over several rounds, and the clocks keep ticking
-MAX_SCORE_BATCHES = 5  # of DEFAULT_BATCH arrivals a round (about 10 s here), for the same reason
+MAX_SCORE_BATCHES = 5  # of DEFAULT_BATCH arrivals a round (11-17 s here), for the same reason
 
 
 @dataclass(frozen=True, slots=True)
