@@ -20,16 +20,11 @@ def side_by_side(paths: Paths, models: Mapping[str, Model], *, measure: str = "s
     left out; ``skipped`` in the frame's ``attrs`` says which and why."""
     if measure not in ("share", "conversions", "value"):
         raise InvalidInput(f"compare by share, conversions or value, not {measure!r}")
-    columns: dict[str, list[float]] = {}
-    skipped: dict[str, str] = {}
-    for name, model in models.items():
-        try:
-            credit = model(paths)
-        except InvalidInput as error:
-            skipped[name] = str(error)
-            continue
-        figures = credit.shares if measure == "share" else getattr(credit, measure)
-        columns[name] = [float(x) for x in figures]
+    credits, skipped = _credits(paths, models)
+    columns = {
+        name: [float(x) for x in (credit.shares if measure == "share" else getattr(credit, measure))]
+        for name, credit in credits.items()
+    }
     frame = pd.DataFrame(columns, index=pd.Index(list(paths.channels), name="channel"))
     frame.attrs["skipped"] = skipped
     return frame
@@ -39,20 +34,25 @@ def credit_by_model(paths: Paths, models: Mapping[str, Model]) -> pd.DataFrame:
     """One row per (model, channel): the channel's attributed ``conversions``, ``value`` (revenue) and
     ``share`` of the conversions by that model, models in the order given. A model the journeys cannot
     feed is left out, as in ``side_by_side`` (``skipped`` in ``attrs``). No journeys, no rows."""
-    rows: list[dict[str, object]] = []
-    skipped: dict[str, str] = {}
     if len(paths.conversions) == 0:
         models = {}  # no journeys: nothing to credit (and no game for Shapley to play)
-    for name, model in models.items():
-        try:
-            credit = model(paths)
-        except InvalidInput as error:
-            skipped[name] = str(error)
-            continue
-        rows += [{"model": name, **row} for row in credit.as_rows()]
+    credits, skipped = _credits(paths, models)
+    rows = [{"model": name, **row} for name, credit in credits.items() for row in credit.as_rows()]
     frame = pd.DataFrame(rows, columns=["model", "channel", "conversions", "value", "share"])
     frame.attrs["skipped"] = skipped
     return frame
+
+
+def _credits(paths: Paths, models: Mapping[str, Model]) -> tuple[dict[str, Credit], dict[str, str]]:
+    """Each model's credit, in the order given, and why each model the journeys cannot feed was left out."""
+    credits: dict[str, Credit] = {}
+    skipped: dict[str, str] = {}
+    for name, model in models.items():
+        try:
+            credits[name] = model(paths)
+        except InvalidInput as error:
+            skipped[name] = str(error)
+    return credits, skipped
 
 
 def at_milestones(
