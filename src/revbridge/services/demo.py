@@ -141,7 +141,8 @@ def demo_accounts(engine: Engine) -> list[DemoAccount]:
         (r for r in people if r["role"] == "sales" and r["waiting"]), key=lambda r: r["waiting"], default=None
     )
     if busiest is not None:
-        why = f"my queue: {busiest['waiting']} MQLs waiting to be accepted or rejected"
+        waiting = busiest["waiting"]
+        why = f"my queue: {waiting} MQL{'' if waiting == 1 else 's'} waiting to be accepted or rejected"
         found.insert(1, DemoAccount(busiest["email"], "sales rep", why))
     return found
 
