@@ -11,16 +11,14 @@ everything by default, as on the command line.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from revbridge.analytics.definitions import definition
 from revbridge.domain.dimensions import DIMENSIONS
 from revbridge.domain.errors import InvalidInput, NotFound
 from revbridge.domain.sla_sections import Commitments
@@ -55,12 +53,12 @@ class MetricSpec:
     @property
     def definition(self) -> str:
         """The module's docstring: the definitions its numbers follow."""
-        return _docstrings(self.defined_in or self.module)[0]
+        return definition(self.defined_in or self.module).text
 
     @property
     def summary(self) -> str:
         """The function's docstring: what this one table holds."""
-        return _docstrings(self.module)[1].get(self.computed_by.partition(":")[2], "")
+        return definition(self.module).functions.get(self.computed_by.partition(":")[2], "")
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -181,16 +179,3 @@ def attribution(
     from revbridge.analytics.journeys import journeys
 
     return credit_by_model(journeys(source, until=until or now, milestone="customer", since=since, by=by), MODELS)
-
-
-@cache
-def _docstrings(module: str) -> tuple[str, dict[str, str]]:
-    """The module's docstring and its functions', read from its source without importing it."""
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise ValueError(f"no module {module}")
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-    functions = {
-        node.name: (ast.get_docstring(node) or "").strip() for node in tree.body if isinstance(node, ast.FunctionDef)
-    }
-    return (ast.get_docstring(tree) or "").strip(), functions
