@@ -36,8 +36,9 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(browser: Brow
     assert browser.get("/").status_code == 303
 
 
-def test_a_log_in_only_goes_on_within_this_site(browser: Browser) -> None:
-    done = browser.post("/login", {"email": MARKETING, "password": "northwind-demo", "next": "//evil.example/x"})
+@pytest.mark.parametrize("elsewhere", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/"])
+def test_a_log_in_only_goes_on_within_this_site(browser: Browser, elsewhere: str) -> None:
+    done = browser.post("/login", {"email": MARKETING, "password": "northwind-demo", "next": elsewhere})
     assert done.headers["location"] == "/"
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from revbridge.services.logins import SESSION_HOURS, WrongCredentials, log_in, log_out
+from revbridge.web.forms import local_path
 from revbridge.web.render import page
 from revbridge.web.session import COOKIE, Writer, current
 from revbridge.web.store import Store
@@ -19,8 +20,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
     if current(request) is not None:
-        return RedirectResponse(_safe(next), status_code=303)
-    return page(request, "login.html", None, next=_safe(next), email="", error=None)
+        return RedirectResponse(local_path(next, "/"), status_code=303)
+    return page(request, "login.html", None, next=local_path(next, "/"), email="", error=None)
 
 
 @router.post("/login")
@@ -35,8 +36,10 @@ def login(
     try:
         started = log_in(store, email, password, now=datetime.now(UTC))
     except WrongCredentials as refused:
-        return page(request, "login.html", None, status=401, next=_safe(next), email=email, error=str(refused))
-    answer = RedirectResponse(_safe(next), status_code=303)
+        return page(
+            request, "login.html", None, status=401, next=local_path(next, "/"), email=email, error=str(refused)
+        )
+    answer = RedirectResponse(local_path(next, "/"), status_code=303)
     secure = request.url.scheme == "https"
     answer.set_cookie(COOKIE, started.token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="lax", secure=secure)
     request.state.actor = started.caller
@@ -49,8 +52,3 @@ def logout(request: Request, store: Store, user: Writer) -> RedirectResponse:
     answer = RedirectResponse("/login", status_code=303)
     answer.delete_cookie(COOKIE)
     return answer
-
-
-def _safe(target: str) -> str:
-    """Only a path of this site: a log-in link must not send people elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
