@@ -62,31 +62,36 @@ def report_file(request: Request, user: Viewer, store: Store, week: str) -> Resp
 @router.post("/checkin/{week}/decisions")
 def decide(request: Request, week: str, user: Writer, store: Store, text: Text = "") -> Response:
     """Record a decision taken in the meeting of ``week``, as the signed-in person."""
-    request.state.audit = {"subject": f"check-in {week}", "detail": {"kind": "decision"}}
-    now = datetime.now(UTC)
-    chosen = _week(request, user, week, now)
-    if isinstance(chosen, HTMLResponse):
-        return chosen
-    try:
-        add_decision(store, chosen, user.caller.user_id, text, now=now)
-    except RevBridgeError as refused:
-        return _page(request, user, store, chosen, now, status=_status(refused), error=str(refused), draft=text)
-    return done(request, f"/checkin?week={chosen}#decisions", "Decision recorded.")
+    return _record(request, week, user, store, "decision", text)
 
 
 @router.post("/checkin/{week}/signoff")
 def sign(request: Request, week: str, user: Writer, store: Store, comment: Text = "") -> Response:
     """Sign the week off for the signed-in team lead's team, with a comment."""
-    request.state.audit = {"subject": f"check-in {week}", "detail": {"kind": "signoff"}}
+    return _record(request, week, user, store, "signoff", comment)
+
+
+_WRITES = {  # what each form writes, the field its text came from, and what it says once done
+    "decision": (add_decision, "draft", "Decision recorded."),
+    "signoff": (sign_off, "comment", "Signed off. Signing again replaces your comment."),
+}
+
+
+def _record(request: Request, week: str, user: SessionUser, store: Engine, kind: str, text: str) -> Response:
+    """Write a decision or a sign-off for ``week``; a refusal shows the page again with its words and
+    the text kept."""
+    request.state.audit = {"subject": f"check-in {week}", "detail": {"kind": kind}}
+    write, field, said = _WRITES[kind]
     now = datetime.now(UTC)
     chosen = _week(request, user, week, now)
     if isinstance(chosen, HTMLResponse):
         return chosen
     try:
-        sign_off(store, chosen, user.caller.user_id, comment, now=now)
+        write(store, chosen, user.caller.user_id, text, now=now)
     except RevBridgeError as refused:
-        return _page(request, user, store, chosen, now, status=_status(refused), error=str(refused), comment=comment)
-    return done(request, f"/checkin?week={chosen}#decisions", "Signed off. Signing again replaces your comment.")
+        kept = {field: text}
+        return _page(request, user, store, chosen, now, status=_status(refused), error=str(refused), **kept)
+    return done(request, f"/checkin?week={chosen}#decisions", said)
 
 
 def _page(
