@@ -192,6 +192,22 @@ def test_a_digest_counts_the_breaches_lists_the_earliest_and_keys_the_set_not_th
     assert context == ["Escalated to mia@nw.com", "7 lead(s) reassigned", "4 more not listed"]
 
 
+def test_a_reassignment_nobody_could_take_is_told_and_counted() -> None:
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    stayed = [notify.Breach(100 + i, "accept", i, f"Lead {i}", due, None, unplaced=True) for i in range(8)]
+    digest = notify.breach_digest("Ana", "mia@nw.com", [*_breaches(2), *stayed])
+    context = [e["text"] for e in digest.payload["blocks"][1]["elements"]]
+    assert context[:3] == [
+        "Escalated to mia@nw.com",
+        "1 lead(s) reassigned",
+        "8 lead(s) nobody else could take: they stay with Ana",
+    ]
+    one = notify.breach_messages("Ana", "mia@nw.com", stayed[:1])[1]
+    assert one.payload["text"] == f"Escalated to mia@nw.com: accept for Lead 0; {notify.STAYS}"
+    moved = notify.breach_messages("Ana", "mia@nw.com", _breaches(2))[3]
+    assert moved.payload["text"].endswith("; lead reassigned to Bo")
+
+
 def test_only_the_leads_a_message_names_need_their_names_read() -> None:
     assert notify.named_in_digest(_breaches(notify.DIGEST_AFTER)) == _breaches(notify.DIGEST_AFTER)
     named = notify.named_in_digest(list(reversed(_breaches(40))))

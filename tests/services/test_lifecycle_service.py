@@ -160,6 +160,25 @@ def test_a_tick_breaches_escalates_to_the_manager_reassigns_and_is_idempotent(en
     assert fresh.owner_id == 3
 
 
+def test_a_breach_nobody_else_can_take_keeps_the_owner_and_why_and_tells_the_manager(engine: Engine) -> None:
+    contract = _setup(engine)
+    handle(engine, 1, lambda _: _hot(MONDAY), contract)
+    with writing(engine).begin() as conn:  # Bo goes away: after Ana's breach nobody else can take the lead
+        conn.execute(sa.update(UserRow).where(UserRow.email == "bo@nw.com").values(away=True))
+        before = conn.execute(sa.select(LeadRow.owner_id, LeadRow.routing_reason)).one()
+    counts = tick(engine, now=MONDAY + timedelta(days=1), contract=contract)
+    with engine.connect() as conn:
+        after = conn.execute(sa.select(LeadRow.owner_id, LeadRow.routing_reason, LeadRow.version)).one()
+        fresh = conn.execute(sa.select(ObligationRow.owner_id).where(ObligationRow.status == "open")).scalar_one()
+        texts = [p["text"] for p in conn.execute(sa.select(OutboxRow.payload)).scalars()]
+    assert counts.breached == 1
+    assert before.owner_id == 2
+    assert (after.owner_id, after.routing_reason) == (2, before.routing_reason)  # Ana keeps it, and why
+    assert after.version == 3  # the breach is one more version all the same
+    assert fresh == 2
+    assert any(t.startswith("Escalated to mia@nw.com") and t.endswith("it stays with its owner") for t in texts)
+
+
 def test_many_breaches_of_one_rep_make_one_digest_and_each_clock_is_handled_once(engine: Engine) -> None:
     contract = _setup(engine, leads=12)
     for lead_id in range(1, 13):

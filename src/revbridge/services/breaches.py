@@ -109,8 +109,9 @@ def breach_batch(
             if name is None:
                 name = names[owner] = people.name_of(owner)
             reassigned = None if placed is None else people.name_of(placed)
+            unplaced = routed is not None and placed is None and owner is not None
             breaches.setdefault((name, target), []).append(
-                notify.Breach(oid, plan.rule.kind, lead_id, "", due_at, reassigned)
+                notify.Breach(oid, plan.rule.kind, lead_id, "", due_at, reassigned, unplaced)
             )
     writes.close_obligation_groups(conn, {("breached", now, done, to): ids for (done, to), ids in closings.items()})
     fresh: dict[writes.FreshClock, list[tuple[int, int | None]]] = {}
@@ -138,28 +139,32 @@ def _route(
     kept: Sequence[_Clock], leads: dict[int, BreachedLead], contract: Contract, at: datetime, people: People
 ) -> dict[int, RoutingDecision]:
     """Who takes each lead a breach reassigns (never its owner), in the order claimed; ``people`` keeps
-    count as they are handed out. A lead reassigned twice keeps the last."""
+    count as they are handed out. A lead reassigned twice keeps the last.
+
+    Leads alike (the same facts, the same owner to avoid) that nobody can take get the answer the first
+    of them got, until someone is given a lead: after an outage every rep is often full, and asking
+    ``people`` again for each of 100,000 leads was a fifth of the tick."""
     routings: dict[int, RoutingDecision] = {}
-    facts: dict[tuple[Any, ...], LeadFacts] = {}  # leads alike share one, read once
-    excluded: dict[int | None, frozenset[int]] = {None: frozenset()}
+    nobody: dict[tuple[Any, ...], RoutingDecision] = {}  # by (facts, owner avoided): why nobody can
     routing = contract.sla.routing
     for lead_id, _, plan, _, _ in kept:
         if not plan.rule.route:
             continue
         lead = leads[lead_id]
         owner = lead[2]
-        known: tuple[Any, ...] = lead[3:8]
-        found = facts.get(known)
-        if found is None:
-            found = facts[known] = LeadFacts(*known)
         # A reassignment never goes back to the owner (a breach without escalation is not reassigned).
-        exclude = excluded.get(owner if plan.rule.escalation is not None else None)
-        if exclude is None:
-            exclude = excluded[owner] = frozenset({owner}) if owner is not None else frozenset()
-        decision = people.route(found, routing, exclude=exclude)
+        avoided = owner if plan.rule.escalation is not None else None
+        key = (*lead[3:8], avoided)
+        decision = nobody.get(key)
+        if decision is None:
+            exclude = frozenset() if avoided is None else frozenset({avoided})
+            decision = people.route(LeadFacts(*lead[3:8]), routing, exclude=exclude)
+            if decision.rep_id is None:
+                nobody[key] = decision
+            else:
+                nobody.clear()  # someone's load changed: who can take what may differ now
+                people.assigned(decision.rep_id, at, owner)
         routings[lead_id] = decision
-        if decision.rep_id is not None:
-            people.assigned(decision.rep_id, at, owner)
     return routings
 
 
@@ -170,8 +175,9 @@ def _write_leads(
     routings: dict[int, RoutingDecision],
     at: datetime,
 ) -> None:
-    """Each lead one version more per breach, and, if it was routed, its new owner and why (or only why,
-    when nobody could take it: it keeps its owner), in one statement per kind of change."""
+    """Each lead one version more per breach, and, if it was routed, its new owner and why (or, when
+    nobody could take a lead nobody owns, why), in one statement per kind of change. A lead someone owns
+    keeps them and why when nobody else can take it (as ``lifecycle_batch._route`` writes it)."""
     steps = Counter(c[0] for c in kept)
     kept_owner: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version)
     placed: dict[int, list[tuple[Any, ...]]] = {}  # by steps: (id, version, new owner, why)
@@ -181,7 +187,7 @@ def _write_leads(
     for lead_id, count in steps.items():
         version = leads[lead_id][1]
         routed = routings.get(lead_id)
-        if routed is None:
+        if routed is None or (routed.rep_id is None and leads[lead_id][2] is not None):
             kept_owner.setdefault(count, []).append((lead_id, version))
         elif routed.rep_id is not None:
             placed.setdefault(count, []).append((lead_id, version, routed.rep_id, routing_text(routed)))

@@ -15,7 +15,7 @@ order, each on the state the one before left.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -144,6 +144,9 @@ def _route(
     if not moving:
         return {}
     facts = lead_facts(conn, [s.lead_id for s, _ in moving])
+    # A lead someone owns keeps them, and why, when nobody else can take it: the failed reassignment
+    # is told to the one its breach escalates to (``_breaches``), not written over the reason.
+    owned = {s.lead_id for s, _ in moving if s.owner_id is not None}
     routings: dict[int, RoutingDecision] = {}
     for state, decision in moving:
         reassigned = decision.escalate is not None and state.owner_id is not None
@@ -152,7 +155,15 @@ def _route(
         routings[state.lead_id] = routing
         if routing.rep_id is not None:
             people.assigned(routing.rep_id, at, state.owner_id)
-    writes.assign_owners(conn, {lead_id: (r.rep_id, routing_text(r)) for lead_id, r in routings.items()}, at)
+    writes.assign_owners(
+        conn,
+        {
+            lead_id: (r.rep_id, routing_text(r))
+            for lead_id, r in routings.items()
+            if r.rep_id is not None or lead_id not in owned
+        },
+        at,
+    )
     return routings
 
 
@@ -202,10 +213,11 @@ def _breaches(
         due = next(o.due_at for o in state.open_obligations if o.id == escalate.obligation_id)
         routing = routings.get(state.lead_id)
         reassigned = people.name_of(routing.rep_id) if routing and routing.rep_id is not None else None
+        unplaced = routing is not None and routing.rep_id is None and state.owner_id is not None
         owner = people.name_of(state.owner_id)
         target = people.escalation_target(str(escalate.to.escalate_to), state.owner_id)
         groups.setdefault((owner, target), []).append(
-            notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, "", due, reassigned)
+            notify.Breach(escalate.obligation_id, escalate.kind, state.lead_id, "", due, reassigned, unplaced)
         )
     return breach_messages(conn, groups)
 
@@ -223,6 +235,6 @@ def breach_messages(conn: Connection, groups: Mapping[tuple[str, str], Sequence[
         for message in notify.breach_messages(
             owner,
             target,
-            [replace(b, lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group],
+            [b._replace(lead_name=names[b.obligation_id]) if b.obligation_id in names else b for b in group],
         )
     ]
