@@ -42,3 +42,37 @@ def test_a_freed_block_stays_with_the_process_only_inside_even_when_nested() -> 
     # A fresh interpreter: the test run's own heap would blur the figures.
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "False"]
+
+
+def test_the_cycle_collector_is_paused_only_inside_even_when_nested_and_stays_off_if_it_was() -> None:
+    import gc
+    import threading
+
+    from revbridge.services.memory import pausing_cycle_collection
+
+    assert gc.isenabled()
+    entered, leave = threading.Event(), threading.Event()
+
+    def other_batch() -> None:
+        with pausing_cycle_collection():
+            entered.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other_batch)
+    with pausing_cycle_collection():
+        thread.start()
+        entered.wait(5)
+        with pausing_cycle_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread is still within
+    leave.set()
+    thread.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pausing_cycle_collection():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

@@ -22,6 +22,7 @@ from revbridge.domain.lifecycle import MQL, Breached, Decision, LeadState, OpenO
 from revbridge.services.breaches import breach_batch
 from revbridge.services.contract import Contract, contract_at
 from revbridge.services.lifecycle import Outcome, persist, read_state
+from revbridge.services.memory import pausing_cycle_collection
 from revbridge.services.people import People
 from revbridge.store import clock_queries as queries
 from revbridge.store.engine import writing
@@ -43,22 +44,23 @@ class TickCounts:
 
 
 def tick(
-    engine: Engine, *, now: datetime, contract: Contract | None = None, batch: int = 5000, limit: int | None = None
+    engine: Engine, *, now: datetime, contract: Contract | None = None, batch: int = 10_000, limit: int | None = None
 ) -> TickCounts:
     """Handle every obligation due by ``now`` (at most ``limit``); safe to run from several processes."""
     contract = contract or contract_at(engine, now)
     counts = TickCounts()
     people: People | None = None  # read once, kept current as leads are reassigned
-    while limit is None or counts.due < limit:
-        size = batch if limit is None else min(batch, limit - counts.due)
-        with writing(engine).begin() as conn:
-            claimed = queries.claim_due(conn, now, size)
-            if claimed:
-                people = people or People.load(conn)
-                if not _handle_batch(conn, claimed, contract, now, counts, people):
-                    people = None  # its assignments were rolled back: read the people again
-        if len(claimed) < size:
-            break
+    with pausing_cycle_collection():  # a batch holds thousands of rows: see services/memory.py
+        while limit is None or counts.due < limit:
+            size = batch if limit is None else min(batch, limit - counts.due)
+            with writing(engine).begin() as conn:
+                claimed = queries.claim_due(conn, now, size)
+                if claimed:
+                    people = people or People.load(conn)
+                    if not _handle_batch(conn, claimed, contract, now, counts, people):
+                        people = None  # its assignments were rolled back: read the people again
+            if len(claimed) < size:
+                break
     with writing(engine).begin() as conn:
         _route_waiting(conn, contract, now, counts)
     return counts

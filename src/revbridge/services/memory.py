@@ -1,4 +1,4 @@
-"""Keeping freed memory for reuse during a big batch, where the C library allows it.
+"""Keeping a big batch's memory cheap: freed memory kept for reuse, and the cycle collector paused.
 
 A rescoring makes and drops arrays of a hundred megabytes at a time. glibc hands blocks that large back
 to the system as soon as they are freed, and the next array faults every one of its pages in again; in a
@@ -6,12 +6,19 @@ virtual machine each such fault is dear (on the 2-core reference machine it cost
 leads about 2 s, ``benchmarks/scoring.py``). Within ``reusing_freed_memory`` large blocks come from the heap
 and freed ones stay there for the next array; on leaving, the defaults are restored and what is free is
 given back. Elsewhere than glibc (macOS, musl) it changes nothing.
+
+Python's cycle collector runs whenever enough new objects have outlived the last run; a batch that holds
+a hundred thousand rows at once (a tick after an outage) sets it off again and again, and each older
+generation's run walks every object the process holds, SQLAlchemy's included. Within
+``pausing_cycle_collection`` it does not run: what the batch drops, reference counting frees at once, and
+a cycle it leaves behind waits for the collector's next run after the batch.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,3 +66,25 @@ def reusing_freed_memory() -> Iterator[None]:
                 libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
                 libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD)
                 libc.malloc_trim(0)
+
+
+_pauses = 0
+_collecting_before = True
+
+
+@contextmanager
+def pausing_cycle_collection() -> Iterator[None]:
+    """Within: the cycle collector does not run (as it was once every thread has left). Nests."""
+    global _pauses, _collecting_before
+    with _lock:
+        _pauses += 1
+        if _pauses == 1:
+            _collecting_before = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _collecting_before:
+                gc.enable()
