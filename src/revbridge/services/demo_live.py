@@ -24,12 +24,11 @@ from functools import partial
 from itertools import count
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from revbridge.domain.durations import Duration
 from revbridge.domain.lifecycle import MQL, Accepted, ActivityLogged, Event, LeadState, Rejected
 from revbridge.domain.records import ActivityRecord, LeadRecord, StageEntry, TouchpointRecord
-from revbridge.domain.scoring import combined_score, fit_score
 from revbridge.domain.simulation import World
 from revbridge.domain.simulation import queue_work as work
 from revbridge.domain.simulation.companies import Targets
@@ -219,24 +218,17 @@ class _LiveWeeks:
 
     # -- marketing's side ------------------------------------------------------------------------------
     def _arrive(self, record: LeadRecord, at: datetime) -> None:
-        """The lead is created as it arrives, with nothing but its arrival in its history, and scored for fit."""
+        """The lead is created as it arrives, with nothing but its arrival in its history (the ingestion
+        gives it its fit)."""
         fresh = replace(record, owner=None, stage=None, stage_history=(StageEntry("lead", at),))
         self.lead_ingestor.ingest([fresh], now=at)
         key = (record.source, record.external_id)
-        with writing(self.engine).begin() as conn:
+        with self.engine.connect() as conn:
             lead_id = repo.find_lead_ids_by_external_id(conn, [key])[key]
-            self._score_fit(conn, lead_id, at)
         self.leads[lead_id] = (record, work.lead_truth(record, self.targets))
         self.counts.leads += 1
         for touchpoint in self.touches.get(record.email, []):
             self._schedule(max(touchpoint.occurred_at, at), _TOUCH, partial(self._touch, lead_id, touchpoint))
-
-    def _score_fit(self, conn: Connection, lead_id: int, at: datetime) -> None:
-        scoring = self.contract.sla.scoring
-        lead, account = queries.lead_fit_inputs(conn, [lead_id])[lead_id]
-        fit, reasons = fit_score(scoring.fit, lead, account)
-        score = combined_score(scoring, fit, 0.0, lead.get("predicted"))
-        queries.store_fit(conn, lead_id, fit, score, [[r.rule, r.points] for r in reasons], at)
 
     def _touch(self, lead_id: int, touchpoint: TouchpointRecord, at: datetime) -> None:
         outcome = add_touchpoint(

@@ -1,6 +1,7 @@
 """Adding and updating leads: deduplicated by normalised e-mail, matched to accounts, history kept.
 
-A batch is one transaction. Replaying a batch changes nothing: every row counts as a duplicate.
+A batch is one transaction. Replaying a batch changes nothing: every row counts as a duplicate. Each new
+lead is given its first scores in it, under the SLA in force (``services/first_scores.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from sqlalchemy.engine import Connection, Engine
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import email_domain, normalise_company
 from revbridge.domain.records import PERSON_FIELDS, LeadRecord, lead_keys, merge_leads
+from revbridge.domain.sla import Scoring
+from revbridge.services.first_scores import score_new_leads
+from revbridge.services.sla_versions import current_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
 
@@ -58,10 +62,12 @@ class LeadIngestor:
         Two imports that bring the same new person at once collide on the unique e-mail: the loser's
         transaction is rolled back and the batch redone, when it finds the person stored and updates it.
         """
+        found = current_sla(self.engine, now) if records else None
+        scoring = found[1].scoring if found is not None else None  # no SLA yet: nothing to score by
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with writing(self.engine).begin() as conn:
-                    return self._ingest(conn, records, now)
+                    return self._ingest(conn, records, now, scoring)
             except sa.exc.IntegrityError:
                 self._caches = _Caches()  # ids seen in the rolled-back transaction are gone
                 if attempt == _ATTEMPTS:
@@ -69,7 +75,9 @@ class LeadIngestor:
         raise AssertionError("unreachable")
 
     # -- one transaction -------------------------------------------------------------------------
-    def _ingest(self, conn: Connection, records: Sequence[LeadRecord], now: datetime) -> IngestCounts:
+    def _ingest(
+        self, conn: Connection, records: Sequence[LeadRecord], now: datetime, scoring: Scoring | None
+    ) -> IngestCounts:
         counts = IngestCounts()
         if not records:
             return counts
@@ -137,6 +145,8 @@ class LeadIngestor:
             for record, row in zip(new_histories, new_rows, strict=True):
                 lead_id = ids[(row["source"], row["external_id"])]
                 transitions.extend(_initial_transitions(lead_id, record, row, now))
+            if scoring is not None:
+                score_new_leads(conn, list(ids.values()), scoring, now)
         if transitions:
             repo.insert_transitions(conn, transitions)
         return counts

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Row
 
 from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS
 from revbridge.store.repositories import chunks, id_in, insert_ignoring_conflicts_in
-from revbridge.store.tables import LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
+from revbridge.store.tables import AccountRow, CampaignRow, LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
 
 _leads = table_of(LeadRow)
 _SCORE = (
@@ -176,3 +176,55 @@ def _sqlite_moment(at: datetime | None) -> str | None:
 
 def _aware(at: datetime | None) -> datetime | None:
     return None if at is None else at.astimezone(UTC)
+
+
+def lead_fit_inputs(
+    conn: Connection, lead_ids: Sequence[int]
+) -> dict[int, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each lead's fields as fit rules read them (with ``campaign`` as the campaign's name), and its account's."""
+    leads = table_of(LeadRow)
+    accounts = table_of(AccountRow).alias("account")
+    out: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    for part in chunks(list(lead_ids), 500):
+        query = (
+            sa.select(leads, CampaignRow.name.label("campaign_name"), *(c.label(f"a_{c.name}") for c in accounts.c))
+            .select_from(leads)
+            .outerjoin(CampaignRow, CampaignRow.id == leads.c.campaign_id)
+            .outerjoin(accounts, accounts.c.id == leads.c.account_id)
+            .where(leads.c.id.in_(part))
+        )
+        for row in conn.execute(query).mappings():
+            lead = {c.name: row[c.name] for c in leads.c}
+            lead["campaign"] = row["campaign_name"]
+            account = {c.name: row[f"a_{c.name}"] for c in accounts.c} if row["a_id"] is not None else None
+            out[int(row["id"])] = (lead, account)
+    return out
+
+
+_FIRST_SQL = (
+    "UPDATE leads SET fit_score = {p}, engagement_score = {p}, score = {p}, score_reasons = {j}, scored_at = {p} "
+    "WHERE id = {p}"
+)
+
+
+def store_first_scores(
+    conn: Connection, scores: Sequence[tuple[int, float, float, float, list[list[Any]]]], now: datetime
+) -> None:
+    """New leads' first scores, as (lead id, fit, engagement, combined, reasons to store), scored at
+    ``now``, in the caller's transaction: one ``executemany`` of the driver's."""
+    if not scores:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    p, j = ("?", "?") if sqlite else ("%s", "%s::jsonb")
+    at = _sqlite_moment(now) if sqlite else _aware(now)
+    rows = [
+        (fit, engagement, combined, json.dumps(reasons), at, lead)
+        for lead, fit, engagement, combined, reasons in scores
+    ]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(_FIRST_SQL.format(p=p, j=j), rows)
+    finally:
+        cursor.close()
