@@ -184,9 +184,15 @@ def _run(engine: Engine, contract: Contract, how: Any) -> tuple[tuple[int, int, 
     return counts, written
 
 
+@pytest.mark.parametrize("everyone_away", [False, True], ids=["some-free", "everyone-away"])
 @pytest.mark.parametrize("sla_text", [EXAMPLE, VARIANT], ids=["example", "variant"])
-def test_a_batch_of_breaches_writes_what_deciding_each_alone_writes(engine: Engine, sla_text: str) -> None:
+def test_a_batch_of_breaches_writes_what_deciding_each_alone_writes(
+    engine: Engine, sla_text: str, everyone_away: bool
+) -> None:
     contract = _world(engine, sla_text)
+    if everyone_away:  # nobody can take a lead: the batch routes only the leads nobody owns
+        with writing(engine).begin() as conn:
+            conn.execute(sa.update(UserRow).values(away=True))
     expected_counts, expected = _run(engine, contract, _one_by_one)
     counts, written = _run(engine, contract, _batched)
     assert expected_counts[0] == 38

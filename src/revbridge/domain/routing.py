@@ -93,6 +93,13 @@ def route(
     return _fall_back(router, tried, steps)
 
 
+def anyone_can_take(routing: Routing, reps: Sequence[Rep]) -> bool:
+    """Whether any rep can take a new lead now. When nobody can (everyone inactive, away or full), ``route``
+    finds nobody for any lead, whatever its facts and whoever is excluded (property-tested)."""
+    router = _Router(routing, tuple(reps), frozenset())
+    return any(not router.problems(rep) for rep in reps)
+
+
 def _fall_back(router: _Router, tried: Party | None, steps: list[str]) -> RoutingDecision:
     fallback = router.routing.fallback
     if fallback == tried:

@@ -16,8 +16,8 @@ the writing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import astuple, dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -26,14 +26,14 @@ from sqlalchemy.engine import Connection
 from revbridge.domain import notifications as notify
 from revbridge.domain.errors import StaleLead
 from revbridge.domain.lifecycle import BreachRule, ObligationKind, breach_rules
-from revbridge.domain.routing import LeadFacts, RoutingDecision
+from revbridge.domain.routing import UNASSIGNED, LeadFacts, RoutingDecision
 from revbridge.services.contract import Contract
 from revbridge.services.lifecycle_batch import breach_messages, routing_text
 from revbridge.services.people import People
 from revbridge.store import lifecycle_writes as writes
 from revbridge.store import outbox
 from revbridge.store.clock_queries import DueClock
-from revbridge.store.lifecycle_queries import BreachedLead, breached_leads
+from revbridge.store.lifecycle_queries import BreachedLead, breached_leads, lead_facts
 
 
 @dataclass
@@ -75,7 +75,10 @@ def breach_batch(
         for key, rule in breach_rules(kinds, now, contract.sla, contract.clock).items()
     }
     routes = any(plan.rule.route for plan in plans.values())
-    leads = breached_leads(conn, [c[0] for c in claimed], facts=routes)
+    # After an outage everyone is often full: then no reassignment can succeed, and the leads are read
+    # without what routing looks at; only a lead nobody owns is routed, for the reason it is given.
+    futile = routes and not people.anyone_can_take(contract.sla.routing)
+    leads = breached_leads(conn, [c[0] for c in claimed], facts=routes and not futile)
     kept: list[_Clock] = [
         (lead_id, oid, plans[(kind, required)], due_at, done)
         for lead_id, oid, kind, due_at, required, done in claimed
@@ -84,7 +87,11 @@ def breach_batch(
     result.skipped = [c[1] for c in claimed if c[0] not in leads]  # leads deleted meanwhile
     if not kept:
         return result
-    routings = _route(kept, leads, contract, now, people) if routes else {}
+    routings: dict[int, RoutingDecision] = {}
+    if futile:
+        routings = _route_unowned(conn, kept, leads, contract, now, people)
+    elif routes:
+        routings = _route(kept, leads, contract, now, people)
     _write_leads(conn, kept, leads, routings, now)
     closings: dict[tuple[int, str | None], list[int]] = {}  # by (final count, escalated to)
     breaches: dict[tuple[str, str], list[notify.Breach]] = {}  # by (the owner's name, escalated to)
@@ -136,7 +143,7 @@ def _plan(rule: BreachRule, sla_version: int) -> _Plan:
 
 
 def _route(
-    kept: Sequence[_Clock], leads: dict[int, BreachedLead], contract: Contract, at: datetime, people: People
+    kept: Sequence[_Clock], leads: Mapping[int, Sequence[Any]], contract: Contract, at: datetime, people: People
 ) -> dict[int, RoutingDecision]:
     """Who takes each lead a breach reassigns (never its owner), in the order claimed; ``people`` keeps
     count as they are handed out. A lead reassigned twice keeps the last.
@@ -165,6 +172,29 @@ def _route(
                 nobody.clear()  # someone's load changed: who can take what may differ now
                 people.assigned(decision.rep_id, at, owner)
         routings[lead_id] = decision
+    return routings
+
+
+NOBODY = RoutingDecision(None, UNASSIGNED, "nobody can take a lead now", ())
+
+
+def _route_unowned(
+    conn: Connection,
+    kept: Sequence[_Clock],
+    leads: dict[int, BreachedLead],
+    contract: Contract,
+    at: datetime,
+    people: People,
+) -> dict[int, RoutingDecision]:
+    """``_route`` when nobody at all can take a lead: a lead someone owns keeps them (its reason is not
+    written over), and a lead nobody owns is routed, its facts read, for why nobody could take it."""
+    routes = [c for c in kept if c[2].rule.route]
+    routings = {c[0]: NOBODY for c in routes if leads[c[0]][2] is not None}
+    unowned = [c for c in routes if leads[c[0]][2] is None]
+    if unowned:
+        facts = lead_facts(conn, sorted({c[0] for c in unowned}))
+        with_facts = {lead_id: (*leads[lead_id], *astuple(facts[lead_id])) for lead_id in facts}
+        routings |= _route(unowned, with_facts, contract, at, people)
     return routings
 
 

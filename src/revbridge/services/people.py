@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, route
+from revbridge.domain.routing import LeadFacts, Rep, RoutingDecision, anyone_can_take, route
 from revbridge.domain.sla import Routing
 from revbridge.store import clock_queries as queries
 
@@ -79,6 +79,10 @@ class People:
         if decision.rep_id is None:
             self._unplaced[key] = decision
         return decision
+
+    def anyone_can_take(self, routing: Routing) -> bool:
+        """Whether any of these reps can take a new lead now (``domain.routing.anyone_can_take``)."""
+        return anyone_can_take(routing, self.reps())
 
     def name_of(self, user_id: int | None) -> str:
         if user_id is None:
