@@ -49,6 +49,7 @@ def test_a_rep_sees_only_their_own_queue_with_the_verdict_forms(
 
     assert page.status_code == 200
     assert "<h1>My queue</h1>" in page.text
+    assert '<a href="/queue" aria-current="page">My queue</a>' in page.text  # the nav says so too
     shown = queue_ids(page.text)
     assert lead_id in shown
     assert theirs not in shown
@@ -138,6 +139,8 @@ def test_whoever_is_not_the_leads_rep_sees_no_forms_and_is_refused_with_nothing_
     page = browser.get("/queue")
     assert lead_id in queue_ids(page.text)  # everyone's queue, to read
     assert "<h1>SLA queue</h1>" in page.text
+    assert '<a href="/queue" aria-current="page">SLA queue</a>' in page.text  # the sales manager's too
+    assert ">My queue<" not in page.text
     assert "/accept" not in page.text
     assert "/reject" not in page.text
     assert ">Accept</button>" not in page.text

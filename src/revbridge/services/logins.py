@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.api_access import SCOPES, Caller
 from revbridge.domain.errors import InvalidInput, Refused
+from revbridge.domain.permissions import SALES_MANAGER
 from revbridge.services.api_tokens import digest
 from revbridge.services.lead_story import UnknownUser
 from revbridge.store import logins
@@ -45,6 +46,13 @@ class SessionUser:
     name: str
     team: str | None
     csrf: str
+    title: str | None = None  # "sales_manager": sees everyone's queue, as ``domain.work_queue`` says
+
+    @property
+    def works_own_queue(self) -> bool:
+        """A rep works the MQLs handed to them ("My queue"); the sales manager and everyone else read the
+        whole SLA queue (``domain.work_queue.queue_scope``)."""
+        return self.role == "sales" and self.title != SALES_MANAGER
 
     @property
     def role(self) -> str:
@@ -114,7 +122,7 @@ def session_user(engine: Engine, token: str, *, now: datetime) -> SessionUser | 
     if row is None:
         return None
     caller = Caller(row["id"], row["email"], row["role"], frozenset(SCOPES), bool(row["active"]))
-    return SessionUser(caller, row["name"], row["team"], row["csrf"])
+    return SessionUser(caller, row["name"], row["team"], row["csrf"], row["title"])
 
 
 def log_out(engine: Engine, token: str, *, now: datetime) -> None:

@@ -46,6 +46,7 @@ def live_session(engine: Engine, digest: str, now: datetime) -> dict[str, Any] |
             USERS.c.email,
             USERS.c.name,
             USERS.c.role,
+            USERS.c.title,
             USERS.c.active,
             TEAMS.c.name.label("team"),
         )
