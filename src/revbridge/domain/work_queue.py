@@ -45,9 +45,14 @@ class QueueScope:
         return {"mine": "My queue", "team": "My team's queue", "everyone": "SLA queue"}[self.whose]
 
 
+def works_own_queue(role: str, title: str | None) -> bool:
+    """A sales rep works the MQLs handed to them; the sales manager and everyone else read everyone's."""
+    return role == "sales" and title != SALES_MANAGER
+
+
 def queue_scope(actor: Actor, team: str | None, accepted_by: str) -> QueueScope:
     """The queue ``actor`` (of ``team``) sees under the SLA's ``qualification.sal.accepted_by``."""
-    if actor.role == "sales" and actor.title != SALES_MANAGER:
+    if works_own_queue(actor.role, actor.title):
         if accepted_by == "any_sales_rep" and team is not None:
             return QueueScope("team", owner_id=actor.id, team=team, with_unowned=True)
         return QueueScope("mine", owner_id=actor.id, with_unowned=accepted_by == "any_sales_rep")

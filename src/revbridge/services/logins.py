@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.domain.api_access import SCOPES, Caller
 from revbridge.domain.errors import InvalidInput, Refused
-from revbridge.domain.permissions import SALES_MANAGER
+from revbridge.domain.work_queue import works_own_queue
 from revbridge.services.api_tokens import digest
 from revbridge.services.lead_story import UnknownUser
 from revbridge.store import logins
@@ -50,9 +50,8 @@ class SessionUser:
 
     @property
     def works_own_queue(self) -> bool:
-        """A rep works the MQLs handed to them ("My queue"); the sales manager and everyone else read the
-        whole SLA queue (``domain.work_queue.queue_scope``)."""
-        return self.role == "sales" and self.title != SALES_MANAGER
+        """Whether their queue is "My queue" (``domain.work_queue.works_own_queue``)."""
+        return works_own_queue(self.role, self.title)
 
     @property
     def role(self) -> str:
