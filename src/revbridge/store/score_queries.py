@@ -185,13 +185,13 @@ def lead_fit_inputs(
     leads = table_of(LeadRow)
     accounts = table_of(AccountRow).alias("account")
     out: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
-    for part in chunks(list(lead_ids), 500):
+    for part in chunks(list(lead_ids), READ_CHUNK):
         query = (
             sa.select(leads, CampaignRow.name.label("campaign_name"), *(c.label(f"a_{c.name}") for c in accounts.c))
             .select_from(leads)
             .outerjoin(CampaignRow, CampaignRow.id == leads.c.campaign_id)
             .outerjoin(accounts, accounts.c.id == leads.c.account_id)
-            .where(leads.c.id.in_(part))
+            .where(id_in(conn.dialect.name, leads.c.id, part))
         )
         for row in conn.execute(query).mappings():
             lead = {c.name: row[c.name] for c in leads.c}
