@@ -146,32 +146,29 @@ def _route(
     kept: Sequence[_Clock], leads: Mapping[int, Sequence[Any]], contract: Contract, at: datetime, people: People
 ) -> dict[int, RoutingDecision]:
     """Who takes each lead a breach reassigns (never its owner), in the order claimed; ``people`` keeps
-    count as they are handed out. A lead reassigned twice keeps the last.
-
-    Leads alike (the same facts, the same owner to avoid) that nobody can take get the answer the first
-    of them got, until someone is given a lead: after an outage every rep is often full, and asking
-    ``people`` again for each of 100,000 leads was a fifth of the tick."""
+    count as they are handed out (and remembers who nobody can take). A lead reassigned twice keeps the
+    last."""
     routings: dict[int, RoutingDecision] = {}
-    nobody: dict[tuple[Any, ...], RoutingDecision] = {}  # by (facts, owner avoided): why nobody can
+    facts: dict[tuple[Any, ...], LeadFacts] = {}  # leads alike share one, read once
+    excluded: dict[int | None, frozenset[int]] = {None: frozenset()}
     routing = contract.sla.routing
     for lead_id, _, plan, _, _ in kept:
         if not plan.rule.route:
             continue
         lead = leads[lead_id]
         owner = lead[2]
+        known: tuple[Any, ...] = tuple(lead[3:8])
+        found = facts.get(known)
+        if found is None:
+            found = facts[known] = LeadFacts(*known)
         # A reassignment never goes back to the owner (a breach without escalation is not reassigned).
-        avoided = owner if plan.rule.escalation is not None else None
-        key = (*lead[3:8], avoided)
-        decision = nobody.get(key)
-        if decision is None:
-            exclude = frozenset() if avoided is None else frozenset({avoided})
-            decision = people.route(LeadFacts(*lead[3:8]), routing, exclude=exclude)
-            if decision.rep_id is None:
-                nobody[key] = decision
-            else:
-                nobody.clear()  # someone's load changed: who can take what may differ now
-                people.assigned(decision.rep_id, at, owner)
+        exclude = excluded.get(owner if plan.rule.escalation is not None else None)
+        if exclude is None:
+            exclude = excluded[owner] = frozenset({owner}) if owner is not None else frozenset()
+        decision = people.route(found, routing, exclude=exclude)
         routings[lead_id] = decision
+        if decision.rep_id is not None:
+            people.assigned(decision.rep_id, at, owner)
     return routings
 
 
