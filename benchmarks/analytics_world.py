@@ -123,9 +123,8 @@ def build(path: Path, leads: int, touchpoints: int, seed: int = 7) -> dict[str, 
     created_text = _stamps(created)
     conn.executemany(
         "INSERT INTO leads (id, source, external_id, email, employees, lead_source, campaign_id, owner_id, stage, "
-        "fit_score, engagement_score, recycle_count, flags, properties, created_at, updated_at, version, "
-        "engagement_state, score, score_reasons) "
-        "VALUES (?, 'bench', ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, '{}', '{}', ?, ?, 1, '{}', ?, '[]')",
+        "recycle_count, flags, properties, created_at, updated_at, version, engagement_state, score_reasons) "
+        "VALUES (?, 'bench', ?, ?, ?, ?, ?, ?, ?, 0, '{}', '{}', ?, ?, 1, '{}', '[]')",
         _rows(
             ids.tolist(),
             [str(i) for i in ids.tolist()],
@@ -137,8 +136,11 @@ def build(path: Path, leads: int, touchpoints: int, seed: int = 7) -> dict[str, 
             stage.tolist(),
             created_text,
             created_text,
-            score.tolist(),
         ),
+    )
+    conn.executemany(
+        "INSERT INTO lead_scores (lead_id, fit_score, engagement_score, score, scored_at) VALUES (?, 0, 0, ?, ?)",
+        _rows(ids.tolist(), score.tolist(), created_text),
     )
     conn.execute("UPDATE leads SET owner_id = NULL WHERE owner_id = 0")
     counts["leads"] = leads

@@ -147,9 +147,9 @@ def build(path: Path, leads: int, seed: int = 11) -> dict[str, Any]:
         conn.execute(f'DROP INDEX "{name}"')
     created_text = _texts(created)
     conn.executemany(
-        "INSERT INTO leads (id, source, external_id, email, stage, fit_score, engagement_score, recycle_count, "
-        "flags, properties, created_at, updated_at, version, engagement_state, score, score_reasons) "
-        "VALUES (?, 'bench', ?, ?, ?, 0, 0, 0, '{}', '{}', ?, ?, 1, '{}', 0, '[]')",
+        "INSERT INTO leads (id, source, external_id, email, stage, recycle_count, "
+        "flags, properties, created_at, updated_at, version, engagement_state, score_reasons) "
+        "VALUES (?, 'bench', ?, ?, ?, 0, '{}', '{}', ?, ?, 1, '{}', '[]')",
         _rows(
             ids.tolist(),
             [str(i) for i in ids.tolist()],

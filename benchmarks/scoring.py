@@ -9,11 +9,13 @@ In one run, on one freshly built SQLite file:
 
 1. ``revbridge score --all``'s service (``rescore_all``) over every lead and touchpoint, each run in a
    fresh child process so that its peak RSS is its own. First on a copy of the store as built, never
-   scored (every lead's row grows by its reasons and state: a one-off). Then, after last night's
-   rescoring (a day before, not timed), the nightly case the goal is about: reading the touchpoints from
-   the store, and, on a copy, the mirror's first sync and ``score --all --mirror`` reading them from
-   Parquet. Then the per-row Python baseline on a sample of leads (the definition,
-   ``engagement_from_touchpoints``, one touchpoint at a time), scaled to all of them, for the ratio.
+   scored (every lead's row grows by its reasons and state: a one-off). Then last night's rescoring (a
+   day before, not timed), and the last day's touchpoints (about 1/365 of them) arriving after it and
+   scored as the worker scores arrivals (``score --new``; its time is printed, not part of the goal).
+   Then the nightly case the goal is about: reading the touchpoints from the store, and, on a copy, the
+   mirror's first sync and ``score --all --mirror`` reading them from Parquet. Then the per-row Python
+   baseline on a sample of leads (the definition, ``engagement_from_touchpoints``, one touchpoint at a
+   time), scaled to all of them, for the ratio.
 2. ``add_touchpoint`` one touchpoint at a time, including its transaction and write: median and p95.
 3. ``tick`` twice, on a copy of the store as built. Built are ``--obligations`` open obligations plus 1%
    more; first 1% of them are due (a minute's tick of a busy team, among all the open clocks), then, two
@@ -41,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,8 +72,10 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
-    """A migrated store with an SLA, a sales team, ``leads`` leads and ``touchpoints`` touchpoints."""
+def build(path: Path, leads: int, touchpoints: int, obligations: int) -> list[tuple[int, str, str, str]]:
+    """A migrated store with an SLA, a sales team, ``leads`` leads and the ``touchpoints`` touchpoints that
+    occurred up to a day before ``NOW``; those of the last day are returned, not stored (they arrive after
+    last night's rescoring: ``arrive``)."""
     from revbridge.services.sla_versions import apply_sla
     from revbridge.store import migrate
     from revbridge.store.engine import make_engine
@@ -98,10 +103,9 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
     )
     created = _stamp(NOW - timedelta(days=400))
     conn.executemany(
-        "INSERT INTO leads (source, external_id, email, job_title, industry, country, stage, fit_score, "
-        "engagement_score, recycle_count, flags, properties, created_at, updated_at, version, "
-        "engagement_state, score, score_reasons) "
-        "VALUES ('bench', ?, ?, ?, ?, ?, ?, 0, 0, 0, '{}', '{}', ?, ?, 1, '{}', 0, '[]')",
+        "INSERT INTO leads (source, external_id, email, job_title, industry, country, stage, "
+        "recycle_count, flags, properties, created_at, updated_at, version, engagement_state, score_reasons) "
+        "VALUES ('bench', ?, ?, ?, ?, ?, ?, 0, '{}', '{}', ?, ?, 1, '{}', '[]')",
         (
             (
                 str(i),
@@ -117,9 +121,19 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
         ),
     )
     start = NOW - timedelta(days=365)
+    last_night = _stamp(NOW - timedelta(days=1))
+    day: list[tuple[int, str, str, str]] = []
+
+    def before_last_night(rows: Iterator[tuple[int, str, str, str]]) -> Iterator[tuple[int, str, str, str]]:
+        for row in rows:
+            if row[3] > last_night:  # the same text format throughout: text order is time order
+                day.append(row)
+            else:
+                yield row
+
     conn.executemany(
         "INSERT INTO touchpoints (lead_id, source, external_id, type, occurred_at) VALUES (?, 'bench', ?, ?, ?)",
-        (
+        before_last_night(
             (
                 rng.randrange(1, leads + 1),
                 f"t{i}",
@@ -142,6 +156,30 @@ def build(path: Path, leads: int, touchpoints: int, obligations: int) -> None:
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+    return sorted(day, key=lambda row: row[3])  # in the order they occurred, as they would arrive
+
+
+def arrive(path: Path, day: list[tuple[int, str, str, str]]) -> None:
+    """The last day's touchpoints, stored as the API or an import stores them: unscored, new arrivals."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO touchpoints (lead_id, source, external_id, type, occurred_at) VALUES (?, 'bench', ?, ?, ?)", day
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def child_score_new(path: str) -> None:
+    """What the worker does all day: score the new arrivals, batch after batch (``score --new``), at NOW."""
+    from revbridge.services.contract import contract_at
+    from revbridge.services.scoring_new import score_new_touchpoints
+    from revbridge.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    done = score_new_touchpoints(engine, contract_at(engine, NOW), NOW)
+    print(json.dumps({**done.as_dict(), "wall_seconds": time.perf_counter() - started}))
 
 
 def child_rescore(path: str, mirror_root: str | None = None, at: str | None = None) -> None:
@@ -330,7 +368,7 @@ def main() -> None:
     path = workdir / "store.db"
     print(f"building {leads:,} leads, {touchpoints:,} touchpoints, {args.obligations:,} obligations ...")
     started = time.perf_counter()
-    build(path, leads, touchpoints, args.obligations)
+    day = build(path, leads, touchpoints, args.obligations)
     print(f"  built in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 2**20:,.0f} MB)")
     if alone:
         ticks = run_ticks(path, runs)
@@ -340,6 +378,7 @@ def main() -> None:
         return
     first = workdir / "store-first.db"  # a store never scored: every lead's row grows by its reasons
     shutil.copyfile(path, first)
+    arrive(first, day)
     first_rescore = run_rescore(first, None, "first rescoring")
     first.unlink()
     built = workdir / "store-built.db"  # the ticks run on the store as built: 1% of the clocks due at NOW
@@ -350,6 +389,20 @@ def main() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
         check=True,
         capture_output=True,
+    )
+    arrive(path, day)
+    print(f"the day's {len(day):,} touchpoints arrive and are scored as the worker scores them (not timed) ...")
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-new", str(path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    day_scored = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"  {day_scored['touchpoints']:,} touchpoints of {day_scored['leads']:,} leads in "
+        f"{day_scored['wall_seconds']:.1f} s, {day_scored['qualified']:,} new MQLs"
     )
     twin = workdir / "store-mirrored.db"  # the same store, for the rescoring through the mirror
     shutil.copyfile(path, twin)
@@ -376,6 +429,7 @@ def main() -> None:
         "obligations": args.obligations,
         "rescore": rescore,
         "first_rescore": first_rescore,
+        "day_scored_on_arrival": day_scored,
         "mirror_sync": synced,
         "rescore_through_mirror": through_mirror,
         "python_baseline": {**loop, "scaled_seconds": scaled, "ratio_to_batch_engagement": scaled / batch_engagement},
@@ -393,7 +447,9 @@ def _write(results: dict[str, Any], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child-new":
+        child_score_new(sys.argv[2])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--child":
         child_rescore(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None, *sys.argv[4:5])
     else:
         main()

@@ -15,6 +15,7 @@ from revbridge.store.tables import (
     CampaignSpendRow,
     FeedbackRow,
     LeadRow,
+    LeadScoreRow,
     ObligationRow,
     OpportunityContactRow,
     OpportunityRow,
@@ -38,13 +39,26 @@ def add(engine: Engine, table: Any, rows: Iterable[Mapping[str, Any]]) -> None:
             conn.execute(sa.insert(table), [row])
 
 
+SCORES = ("fit_score", "engagement_score", "score")  # given with the lead, stored beside it (lead_scores)
+
+
 def leads(engine: Engine, people: Mapping[int, Mapping[str, Any]]) -> None:
-    """Leads by id, with any other columns given."""
+    """Leads by id, with any other columns given (its scores too)."""
     add(
         engine,
         LeadRow,
-        [{"id": i, "source": "test", "external_id": str(i), "stage": "lead", **cols} for i, cols in people.items()],
+        [
+            {"id": i, "source": "test", "external_id": str(i), "stage": "lead"}
+            | {k: v for k, v in cols.items() if k not in SCORES}
+            for i, cols in people.items()
+        ],
     )
+    scored = [
+        {"lead_id": i, "scored_at": at("01-01")} | {k: float(cols.get(k, 0.0)) for k in SCORES}
+        for i, cols in people.items()
+        if any(k in cols for k in SCORES)
+    ]
+    add(engine, LeadScoreRow, scored)
 
 
 def journeys(engine: Engine, steps: Mapping[int, Iterable[tuple[str, datetime]]]) -> None:

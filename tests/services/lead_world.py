@@ -20,6 +20,7 @@ from revbridge.services.sla_versions import apply_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
 from revbridge.store.tables import Base, LeadRow, UserRow
+from tests.stored_scores import set_scores
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 MONDAY = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -65,14 +66,12 @@ def build(engine: Engine, *, leads: int = 2, sla_text: str | None = None) -> Con
                     "company": "Acme",
                     "stage": "lead",
                     "country": "BR",
-                    "fit_score": 35.0,
-                    "engagement_score": 50.0,
-                    "score": 70.0,
                     "score_reasons": REASONS,
                 }
                 for i in range(1, leads + 1)
             ],
         )
+        set_scores(conn, at=MONDAY, fit=35.0, engagement=50.0, score=70.0)
     return contract_at(engine, MONDAY)
 
 

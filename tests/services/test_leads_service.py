@@ -27,6 +27,7 @@ from revbridge.store.tables import (
     StageTransitionRow,
     TouchpointRow,
 )
+from tests.stored_scores import set_scores
 
 from .lead_world import ADA, ANA, EXAMPLE, MARIA, MIA, MONDAY, REASONS, VIC, build, count, lead_version, make_mql
 from .lead_world import other_rep as someone_else
@@ -237,7 +238,7 @@ def test_a_held_meeting_does_not_make_an_sql_while_the_score_is_below_the_sla_co
     owner = make_mql(engine, 1, build(engine))
     leads.accept(engine, 1, owner, at=MONDAY + HOUR)
     with writing(engine).begin() as conn:
-        conn.execute(sa.update(LeadRow).values(score=40.0))
+        set_scores(conn, at=MONDAY + HOUR, score=40.0)
 
     meeting = leads.log_activity(engine, 1, owner, "meeting_held", at=MONDAY + 2 * HOUR)
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from revbridge.domain.durations import Duration
 from revbridge.domain.scoring import EngagementState, Score, decay_factor, reasons_to_store, score_lead, stored_reasons
 from revbridge.services.contract import Contract
 from revbridge.services.score_writes import json_floats
@@ -142,3 +143,56 @@ def test_numbers_are_written_as_json_that_reads_back_as_the_same_double() -> Non
         assert isinstance(loaded, float)
         assert loaded == value
     assert json_floats(np.array([math.nan, math.inf, -math.inf, 1.5])).to_pylist() == ["null", "null", "null", "1.5"]
+
+
+def test_a_night_later_only_what_changed_is_rewritten_and_every_score_reads_as_a_fresh_one(engine: Engine) -> None:
+    contract = _setup(engine)
+    rescore_all(engine, contract=contract, now=NOW)
+    engagement = contract.sla.scoring.engagement
+    assert engagement is not None
+    with engine.connect() as conn:
+        before = {r.id: r for r in conn.execute(sa.select(LeadRow))}
+    # During the day: a touchpoint for lead 4 that nothing scored yet, and lead 5 now has a fit title.
+    with writing(engine).begin() as conn:
+        conn.execute(
+            sa.insert(TouchpointRow).values(
+                lead_id=4, source="t", external_id="day", type="demo_request", occurred_at=NOW + timedelta(hours=3)
+            )
+        )
+        conn.execute(sa.update(LeadRow).where(LeadRow.id == 5).values(job_title="CTO"))
+    later = NOW + DAY
+    rescore_all(engine, contract=contract, now=later)
+    with engine.connect() as conn:
+        after = {r.id: r for r in conn.execute(sa.select(LeadRow))}
+    for lead_id in (1, 2, 3, 6):  # decay alone: the row is left as it was, only the numbers move
+        assert after[lead_id].engagement_ref_at == before[lead_id].engagement_ref_at == NOW
+        assert after[lead_id].engagement_state == before[lead_id].engagement_state
+        assert after[lead_id].engagement_digest == before[lead_id].engagement_digest is not None
+    assert after[4].engagement_ref_at == later  # a new touchpoint
+    assert after[4].engagement_state["types"]["demo_request"][1] == 1
+    assert after[5].engagement_ref_at == later  # new reasons
+    assert any("job_title" in rule for rule, _ in after[5].score_reasons)
+    # Every lead's numbers and reasons are those of scoring it afresh at the later moment.
+    people = [dict(p) for p in PEOPLE]
+    people[4]["job_title"] = "CTO"
+    for lead_id in range(1, len(PEOPLE) + 1):
+        state = EngagementState()
+        events = EVENTS[lead_id] + ([("demo_request", NOW + timedelta(hours=3))] if lead_id == 4 else [])
+        for kind, at in sorted(events, key=lambda e: e[1]):
+            state = state.add(engagement, kind, at)
+        account = {"employees": 1200} if lead_id == 1 else None
+        fresh = score_lead(contract.sla.scoring, people[lead_id - 1], account, state, later)
+        row = after[lead_id]
+        assert row.scored_at == later
+        assert row.fit_score == fresh.fit
+        assert row.engagement_score == pytest.approx(fresh.engagement, rel=1e-9, abs=1e-12)  # lead 3's -100 in
+        assert row.score == pytest.approx(fresh.combined, rel=1e-9, abs=1e-12)
+        read = stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state), engagement, later)
+        assert _same([[r.rule, r.points] for r in read], [[r.rule, r.points] for r in fresh.reasons]), lead_id
+    # A change of the engagement rules changes every digest: every state is written again.
+    changed = engagement.model_copy(update={"half_life": Duration(99, "d")})
+    sla = contract.sla.model_copy(update={"scoring": contract.sla.scoring.model_copy(update={"engagement": changed})})
+    rescore_all(engine, contract=Contract.of(contract.version, sla), now=later + DAY)
+    with engine.connect() as conn:
+        refs = set(conn.execute(sa.select(LeadRow.engagement_ref_at)).scalars())
+    assert refs == {later + DAY}

@@ -16,6 +16,7 @@ from revbridge.services.scoring import add_touchpoint
 from revbridge.services.sla_simulation import simulate, suggest_threshold
 from revbridge.store.engine import writing
 from revbridge.store.tables import LeadRow, StageTransitionRow
+from tests.stored_scores import set_scores
 
 from .lead_world import EXAMPLE, MONDAY, build
 
@@ -28,9 +29,9 @@ def _world(engine: Engine) -> None:
     contract = build(engine, leads=3, sla_text=SLA_TEXT)
     with writing(engine).begin() as conn:  # fit 15 + 10 + 2 = 27, stored as the engine would have it
         conn.execute(
-            sa.update(LeadRow).values(industry="software", job_title="VP Data", phone="1", fit_score=27.0, score=0.0,
-                                      engagement_score=0.0, engagement_state={})
-        )  # fmt: skip
+            sa.update(LeadRow).values(industry="software", job_title="VP Data", phone="1", engagement_state={})
+        )
+        set_scores(conn, at=MONDAY, fit=27.0)
     touches = [
         (1, "pricing_page_view", 0), (1, "pricing_page_view", 1), (1, "webinar_attended", 30), (1, "form_fill", 50),
         (2, "email_click", 0), (2, "email_click", 2), (2, "demo_request", 24 * 40),

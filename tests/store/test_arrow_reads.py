@@ -58,10 +58,10 @@ def test_a_column_empty_for_its_first_thousand_rows_is_still_read_as_text(engine
     with writing(engine).begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO leads (source, external_id, email, industry, stage, fit_score, engagement_score, "
-                "recycle_count, flags, properties, created_at, updated_at, version, engagement_state, score, "
-                "score_reasons) VALUES (:s, :e, :m, :i, 'lead', 0, 0, 0, '{}', '{}', '2026-01-01', '2026-01-01', "
-                "1, '{}', 0, '[]')"
+                "INSERT INTO leads (source, external_id, email, industry, stage, "
+                "recycle_count, flags, properties, created_at, updated_at, version, engagement_state, "
+                "score_reasons) VALUES (:s, :e, :m, :i, 'lead', 0, '{}', '{}', '2026-01-01', '2026-01-01', "
+                "1, '{}', '[]')"
             ),
             rows,
         )

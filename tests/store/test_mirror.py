@@ -93,7 +93,7 @@ def test_the_same_rows_give_the_same_files_on_either_database(engine: Engine, tm
         "properties": "string",
     }
     assert str(leads.schema.field("created_at").type) == "timestamp[us, tz=UTC]"
-    assert str(leads.schema.field("score").type) == "double"
+    assert str(leads.schema.field("annual_revenue").type) == "double"
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ def worked_lead(engine: Engine) -> int:
     engagement scored: the demo's year of history has its fit from import, its engagement from a full
     rescoring, which the demo leaves to ``score --all``.)"""
     query = sa.text(
-        "SELECT l.id FROM leads l WHERE l.score_reasons IS NOT NULL AND l.fit_score > 0 "
+        "SELECT l.id FROM leads l JOIN lead_scores s ON s.lead_id = l.id "
+        "WHERE l.score_reasons IS NOT NULL AND s.fit_score > 0 "
         "AND l.engagement_ref_at IS NOT NULL "
         "AND EXISTS (SELECT 1 FROM touchpoints t WHERE t.lead_id = l.id) "
         "AND EXISTS (SELECT 1 FROM activities a WHERE a.lead_id = l.id) ORDER BY l.id LIMIT 1"

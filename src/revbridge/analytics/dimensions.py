@@ -48,7 +48,10 @@ def _dimension(source: Source, name: str) -> ir.Table:
         users = source.table("users").select(user=ibis._.id, owner_email=ibis._.email)  # not the lead's email
         joined = leads.left_join(users, leads.owner_id == users.user)
         return joined.select(lead_id=joined.id, owner=joined.owner_email.fill_null(NONE))
-    if name == "score_band":
-        band = ibis.cases(*((leads.score >= low, label) for low, label in SCORE_BANDS), else_="below 0")
-        return leads.select(lead_id=leads.id, score_band=band)
+    if name == "score_band":  # a lead never scored counts 0
+        scores = source.table("lead_scores").select(scored=ibis._.lead_id, score=ibis._.score)
+        joined = leads.left_join(scores, leads.id == scores.scored)
+        score = joined.score.fill_null(0.0)
+        band = ibis.cases(*((score >= low, label) for low, label in SCORE_BANDS), else_="below 0")
+        return joined.select(lead_id=joined.id, score_band=band)
     raise UnknownDimension(name)

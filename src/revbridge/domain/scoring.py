@@ -290,13 +290,22 @@ def reasons_to_store(reasons: Iterable[ScoreReason]) -> list[list[Any]]:
     return [[r.rule, r.points] for r in reasons if not is_type_line(r.rule)]
 
 
-def stored_reasons(stored: Iterable[Sequence[Any]] | None, state: EngagementState) -> tuple[ScoreReason, ...]:
+def stored_reasons(
+    stored: Iterable[Sequence[Any]] | None,
+    state: EngagementState,
+    engagement: Engagement | None = None,
+    scored_at: datetime | None = None,
+) -> tuple[ScoreReason, ...]:
     """Every reason of a stored score, in the order ``score_lead`` gives them: the fit lines, the
-    touchpoint types' lines from ``state``, then the rest. Reasons stored with their type lines (before
-    they were left out) are read as they are."""
+    touchpoint types' lines from ``state``, then the rest. A state left referenced to an earlier moment
+    (a rescoring rewrites a state only when it changed, not when it only decayed) is read at the scoring
+    moment ``scored_at`` under ``engagement``'s half-life, so that its lines add up to the score. Reasons
+    stored with their type lines (before they were left out) are read as they are."""
     lines = [ScoreReason(str(rule), float(points)) for rule, points in stored or []]
     if any(is_type_line(r.rule) for r in lines):
         return tuple(lines)
+    if engagement is not None and scored_at is not None:
+        state = state.referenced(engagement, scored_at)
     fit = [r for r in lines if r.rule.startswith(FIT_LINE_HEAD)]
     rest = [r for r in lines if not r.rule.startswith(FIT_LINE_HEAD)]
     return (*fit, *type_lines(state), *rest)

@@ -194,8 +194,6 @@ class LeadIngestor:
             "account_id": account_id,
             "stage": stage,
             "stage_changed_at": history[-1][2] if history else (record.created_at or now),
-            "fit_score": 0.0,
-            "engagement_score": 0.0,
             "recycle_count": 0,
             "flags": flags,
             "properties": values.get("properties", {}),

@@ -16,7 +16,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.errors import LeadNotFound, NotFound
 from revbridge.domain.scoring import EngagementState, ScoreReason, stored_reasons
+from revbridge.domain.sla_sections import Engagement
 from revbridge.services.paging import Page, page_of
+from revbridge.services.sla_versions import current_sla
 from revbridge.store import lead_queries as q
 
 
@@ -196,8 +198,10 @@ def lead_story(engine: Engine, lead_id: int) -> LeadStory:
         row = q.find_lead(conn, lead_id)
         if row is None:
             raise LeadNotFound(lead_id)
+        # The SLA the lead was last scored under: its half-life reads the state at that moment.
+        found = current_sla(engine, row.scored_at) if row.scored_at is not None else None
         return LeadStory(
-            lead=_profile(row),
+            lead=_profile(row, found[1].scoring.engagement if found is not None else None),
             timeline=_timeline(conn, lead_id),
             scores=tuple(_score_point(r) for r in q.score_snapshots_of(conn, lead_id)),
             transitions=tuple(_stage_change(r) for r in q.transitions_of(conn, lead_id)),
@@ -285,7 +289,7 @@ def feedback_entry(row: Any) -> FeedbackEntry:
     )
 
 
-def _profile(row: Any) -> LeadProfile:
+def _profile(row: Any, engagement: Engagement | None) -> LeadProfile:
     return LeadProfile(
         id=row.id,
         name=display_name(row),
@@ -300,7 +304,9 @@ def _profile(row: Any) -> LeadProfile:
         p_convert=row.predicted,
         score=row.score,
         scored_at=row.scored_at,
-        score_reasons=stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state)),
+        score_reasons=stored_reasons(
+            row.score_reasons, EngagementState.from_json(row.engagement_state), engagement, row.scored_at
+        ),
         p_convert_reasons=tuple(PredictionReason(str(f), v, float(c)) for f, v, c in row.predicted_reasons or ()),
         routing_reason=row.routing_reason,
         routed_at=row.routed_at,

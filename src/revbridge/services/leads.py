@@ -43,6 +43,7 @@ from revbridge.domain.permissions import (
     check_verdict,
 )
 from revbridge.domain.scoring import EngagementState, Score, stored_reasons
+from revbridge.domain.sla import Sla
 from revbridge.services.contract import Contract, contract_at
 from revbridge.services.lead_story import (
     FeedbackEntry,
@@ -222,7 +223,7 @@ def log_activity(
         state = read_state(conn, lead_id)
         if q.activity_exists(conn, ACTIVITY_SOURCE, activity_id):
             return _replayed(lead_id, actor, at, contract, state, activity_id)
-        event = ActivityLogged(kind, actor.email, at, _stored_score(conn, lead_id))
+        event = ActivityLogged(kind, actor.email, at, _stored_score(conn, lead_id, contract.sla))
         decision = decide(state, event, contract.sla, contract.clock)
         done = persist(conn, state, decision, contract, at=at)
         q.insert_activity(conn, _activity_values(lead_id, actor, kind, at, outcome, activity_id))
@@ -335,12 +336,13 @@ def _actor_and_owner(engine: Engine, email: str, lead_id: int) -> tuple[Actor, t
     return actor, owner
 
 
-def _stored_score(conn: Connection, lead_id: int) -> Score | None:
+def _stored_score(conn: Connection, lead_id: int, sla: Sla) -> Score | None:
     """The scores stored on the lead, for the SQL condition (as last scored; decay since is not applied)."""
     row = q.lead_scores(conn, lead_id)
     if row is None:
         return None
-    reasons = stored_reasons(row.score_reasons, EngagementState.from_json(row.engagement_state))
+    state = EngagementState.from_json(row.engagement_state)
+    reasons = stored_reasons(row.score_reasons, state, sla.scoring.engagement, row.scored_at)
     return Score(row.fit_score, row.engagement_score, row.predicted, row.score, reasons)
 
 

@@ -1,4 +1,10 @@
-"""Writing a batch rescoring back: every lead's scores, the reasons for them and its engagement state.
+"""Writing a batch rescoring back: every lead's scores, and the reasons and engagement state that changed.
+
+Every lead's numbers are written (decay moves them all). Its reasons and state are written only when
+they differ from what its row holds: the reasons as text, the state by its digest
+(``domain.score_digest``), since a state that only decayed is exact as stored, at its earlier reference.
+On a night when the worker has scored each day's touchpoints as they came, that leaves the wide lead rows
+alone but for the leads whose fields an import changed.
 
 The reasons (``[[rule, points], ...]``, as ``domain.scoring.reasons_to_store`` keeps them: the fit lines
 and the competitor line; the touchpoint types' lines are read from the state, which is referenced to the
@@ -24,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +49,14 @@ _RULES_PER_CODE = 62  # fit rules folded into one int64 code of which rules hold
 _NULL = pa.scalar("null", pa.string())
 
 
+class ScoreChunk(NamedTuple):
+    """A chunk of leads to write: every one's ``id`` and numbers (``store.score_batches.NUMBER_COLUMNS``),
+    and the changed ones' ``STATE_COLUMNS`` and ``id``."""
+
+    numbers: pa.Table
+    states: pa.Table
+
+
 @dataclass(frozen=True)
 class LeadScores:
     """Every lead's scores as parallel arrays, ``ids`` ascending, and the engagement per (lead, type)."""
@@ -50,16 +64,20 @@ class LeadScores:
     ids: Ints
     fit: Floats
     matched: Sequence[Bools]  # per fit rule of the SLA, in its order: where it holds
-    engagement: Floats  # the stored engagement score
+    engagement: Floats  # the engagement score, the competitor's points included (as ``score_lead`` gives it)
     penalty: Floats  # the competitor points, 0 for most leads
     combined: Floats
     batch: BatchEngagement | None  # sorted by lead then type, as ``batch_engagement`` returns it
     kinds: Sequence[str]  # the touchpoint types ``batch.kind`` indexes, sorted by name
+    digests: Ints  # of each lead's engagement state (``domain.score_digest``)
+    stored_digests: pa.ChunkedArray  # what each lead's row holds of its last scoring: its state's digest
+    stored_reasons: pa.ChunkedArray  # and its reasons, as JSON text
 
 
 def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime, *, mark: int | None = None) -> None:
-    """Store every lead's scores, reasons and engagement state, scored at ``now``, in one transaction;
-    with ``mark``, the mark of touchpoints scored is set to it in that transaction."""
+    """Store every lead's scores, scored at ``now``, and the reasons and engagement state of those whose
+    reasons or state's digest differ from what their row holds, in one transaction; with ``mark``, the
+    mark of touchpoints scored is set to it in that transaction."""
     if len(scores.ids) == 0:
         if mark is not None:
             update_lead_scores(engine, iter(()), now, mark=mark)
@@ -135,58 +153,80 @@ class _Rows:
             ['{"ref_at": null, "types": {', '{"ref_at": ' + json.dumps(now.isoformat()) + ', "types": {'], pa.string()
         )
 
-    def chunks(self) -> Iterator[pa.Table]:
+    def chunks(self) -> Iterator[ScoreChunk]:
         """The chunks in lead order, each built in a worker thread while the one before is written."""
         size = len(self.scores.ids)
         # A small first chunk, so that writing starts soon.
         cuts = [0, *range(min(CHUNK_LEADS // 10, size), size, CHUNK_LEADS), size]
         bounds = [(lo, hi) for lo, hi in pairwise(cuts) if hi > lo]
         with ThreadPoolExecutor(1, thread_name_prefix="score-rows") as pool:
-            pending: Future[pa.Table] = pool.submit(self.chunk, *bounds[0])
+            pending: Future[ScoreChunk] = pool.submit(self.chunk, *bounds[0])
             for lo, hi in bounds[1:]:
                 ready = pending.result()
                 pending = pool.submit(self.chunk, lo, hi)
                 yield ready
             yield pending.result()
 
-    def chunk(self, lo: int, hi: int) -> pa.Table:
+    def chunk(self, lo: int, hi: int) -> ScoreChunk:
+        """Leads ``lo:hi``: every one's numbers, and the reasons and state of those whose reasons or state's
+        digest differ from what their row holds (the state's text is made for those alone)."""
         scores = self.scores
-        size = hi - lo
-        first, last = int(self.starts[lo]), int(self.starts[hi])
-        types, has_types = pa.repeat(pa.scalar("", pa.string()), size), np.zeros(size, dtype=bool)
-        if self.batch is not None and last > first:
-            batch = self.batch
-            kind = pa.array(batch.kind[first:last])
-            more = pc.take(self.separators, pa.array(self.more[first:last]))
-            count = pc.cast(pa.array(batch.count[first:last]), pa.string())
-            value = json_floats(batch.value[first:last])
-            window = batch.window[first:last]
-            windows = pc.if_else(pa.array(window < 0), _NULL, pc.cast(pa.array(window), pa.string()))
-            earned = json_floats(batch.earned_in_window[first:last])
-            state = pc.binary_join_element_wise(
-                pc.take(self.state_heads, kind), value, ", ", count, ", ", windows, ", ", earned, "]", more, ""
-            )
-            bounds = self.starts[lo : hi + 1] - first
-            types = _runs(state, bounds)
-            has_types = bounds[1:] > bounds[:-1]
         # "[" and the fit reasons, then the competitor line (after ", " if a fit reason came before) and "]".
         reasons = pc.binary_join_element_wise(
             pc.take(self.fit_texts, pa.array(self.fit_codes[lo:hi])),
             pc.take(self.penalty_texts, pa.array(self.penalty_codes[lo:hi] + self.fit_any[lo:hi])),
             "",
         )
-        state = pc.binary_join_element_wise(
-            pc.take(self.state_heads_by_types, pa.array(has_types.astype(np.int64))), types, "}}", ""
+        digests = scores.digests[lo:hi]
+        same = pc.and_(
+            pc.fill_null(pc.equal(scores.stored_digests[lo:hi], pa.array(digests)), False),
+            pc.fill_null(pc.equal(scores.stored_reasons[lo:hi], reasons), False),
         )
-        columns: dict[str, Any] = {
-            "fit_score": pa.array(scores.fit[lo:hi]),
-            "engagement_score": pa.array(scores.engagement[lo:hi]),
-            "score": pa.array(scores.combined[lo:hi]),
-            "score_reasons": reasons,
-            "engagement_state": state,
-            "id": pa.array(scores.ids[lo:hi]),
-        }
-        return pa.table(columns)
+        ids = scores.ids[lo:hi]
+        numbers = pa.table(
+            {
+                "id": pa.array(ids),
+                "fit_score": pa.array(scores.fit[lo:hi]),
+                "engagement_score": pa.array(scores.engagement[lo:hi]),
+                "score": pa.array(scores.combined[lo:hi]),
+            }
+        )
+        changed = np.flatnonzero(~same.to_numpy(zero_copy_only=False))
+        states = pa.table(
+            {
+                "score_reasons": pc.take(reasons, pa.array(changed)),
+                "engagement_state": self._states(lo, changed),
+                "engagement_digest": pa.array(digests[changed]),
+                "id": pa.array(ids[changed]),
+            }
+        )
+        return ScoreChunk(numbers, states)
+
+    def _states(self, lo: int, leads: Ints) -> pa.Array:
+        """The engagement state as JSON text of each lead ``lo + i`` for ``i`` in ``leads`` (ascending)."""
+        begins, ends = self.starts[lo + leads], self.starts[lo + leads + 1]
+        counts = ends - begins
+        bounds = np.zeros(len(leads) + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        types = pa.repeat(pa.scalar("", pa.string()), len(leads))
+        if self.batch is not None and bounds[-1] > 0:
+            batch = self.batch
+            # The rows of those leads, each lead's run whole (its last row ends without ", ").
+            rows = np.arange(bounds[-1], dtype=np.int64) + np.repeat(begins - bounds[:-1], counts)
+            kind = pa.array(batch.kind[rows])
+            more = pc.take(self.separators, pa.array(self.more[rows]))
+            count = pc.cast(pa.array(batch.count[rows]), pa.string())
+            value = json_floats(batch.value[rows])
+            window = batch.window[rows]
+            windows = pc.if_else(pa.array(window < 0), _NULL, pc.cast(pa.array(window), pa.string()))
+            earned = json_floats(batch.earned_in_window[rows])
+            pieces = pc.binary_join_element_wise(
+                pc.take(self.state_heads, kind), value, ", ", count, ", ", windows, ", ", earned, "]", more, ""
+            )
+            types = _runs(pieces, bounds)
+        return pc.binary_join_element_wise(
+            pc.take(self.state_heads_by_types, pa.array((counts > 0).astype(np.int64))), types, "}}", ""
+        )
 
 
 def _runs(pieces: pa.Array, bounds: Ints) -> pa.Array:

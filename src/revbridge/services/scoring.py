@@ -28,9 +28,10 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
 
 from revbridge.domain.lifecycle import MQL, LeadState, Scored, decide
+from revbridge.domain.score_digest import batch_digests, rules_key
 from revbridge.domain.scoring import Score
 from revbridge.domain.scoring_arrivals import StoredScore, after_touchpoint
-from revbridge.domain.scoring_batch import BatchEngagement, batch_engagement_in_parts, condition_mask
+from revbridge.domain.scoring_batch import BatchEngagement, Ints, batch_engagement_in_parts, condition_mask
 from revbridge.domain.sla import Sla
 from revbridge.domain.sla_sections import Engagement
 from revbridge.domain.stages import NURTURE
@@ -108,7 +109,8 @@ def _rescore_one(
     lead = lead_state_of(row)
     stored = StoredScore.of(row.engagement_state, row.fit_score, row.score_reasons, row.email, row.predicted)
     score, stored = after_touchpoint(sla.scoring, stored, kind, occurred_at, now)
-    queries.store_score(conn, lead_id, **score_columns(score, stored.state), now=now, cause="touchpoint")
+    key = rules_key(sla.scoring.engagement)
+    queries.store_score(conn, lead_id, **score_columns(score, stored.state, key), now=now, cause="touchpoint")
     return score, lead
 
 
@@ -189,7 +191,20 @@ def _rescore_all(
         weight = sla.scoring.predictive_weight
         combined = np.where(np.isnan(predicted), combined, (1 - weight) * combined + weight * 100 * predicted)
     say("writing scores")
-    stored = LeadScores(ids, fit, matched, engaged - penalty, penalty, combined, batch, kinds)
+    digests = _digests(ids, batch, kinds, rules_key(engagement))
+    stored = LeadScores(
+        ids,
+        fit,
+        matched,
+        engaged,
+        penalty,
+        combined,
+        batch,
+        kinds,
+        digests,
+        pc.cast(leads.column("stored_digest"), pa.int64()),
+        pc.cast(leads.column("stored_reasons"), pa.string()),
+    )
     write_scores(engine, sla, stored, now, mark=through)
     say("qualifying")
     scores = {"fit": fit, "engagement": engaged, "score": combined, "p_convert": predicted}
@@ -197,6 +212,13 @@ def _rescore_all(
     _qualify(engine, contract, ids, stages, scores, now, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _digests(ids: Ints, batch: BatchEngagement | None, kinds: list[str], key: int) -> Ints:
+    """Each lead's state's digest (``domain.score_digest``); an empty state's for leads without touchpoints."""
+    if batch is None:
+        return batch_digests(ids, *(np.zeros(0, dtype=np.int64),) * 4, np.zeros(0), kinds, key)
+    return batch_digests(ids, batch.lead, batch.kind, batch.count, batch.window, batch.earned_in_window, kinds, key)
 
 
 def _counted_through(engine: Engine, engaged: bool, mirror_root: Path | None, say: Progress) -> int:

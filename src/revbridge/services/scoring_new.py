@@ -43,6 +43,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from revbridge.domain.score_digest import rules_key, state_digest
 from revbridge.domain.scoring import EngagementState, Score, reasons_to_store
 from revbridge.domain.scoring_arrivals import ArrivalScorer, StoredScore
 from revbridge.services.contract import Contract
@@ -73,12 +74,14 @@ class NewScores:
         return asdict(self)
 
 
-def score_columns(score: Score, state: EngagementState) -> dict[str, Any]:
+def score_columns(score: Score, state: EngagementState, digest_key: int) -> dict[str, Any]:
     """What a lead's row and its score history keep of a score: the state referenced to the scoring
-    moment, the reasons it does not hold, and every reason for the history."""
+    moment and its digest under rules of key ``digest_key`` (``domain.score_digest``), the reasons it
+    does not hold, and every reason for the history."""
     return {
         "state": state.to_json(),
         "ref_at": state.ref_at,
+        "digest": state_digest(state, digest_key),
         "fit": score.fit,
         "engagement": score.engagement,
         "p_convert": score.p_convert,
@@ -153,6 +156,7 @@ def _score_batch(
             by_lead.setdefault(lead_id, []).append((kind, occurred_at))
         rows = queries.leads_for_scoring(conn, list(by_lead))
         scorer = ArrivalScorer(sla, contract.clock, now)
+        key = rules_key(sla.scoring.engagement)
         scores: list[dict[str, Any]] = []
         decided = []
         counted = 0
@@ -166,7 +170,7 @@ def _score_batch(
             if scored is None:
                 continue
             counted += scored.counted
-            scores.append({"lead": lead_id, **score_columns(scored.score, scored.stored.state)})
+            scores.append({"lead": lead_id, **score_columns(scored.score, scored.stored.state, key)})
             if scored.decision is not None:
                 decided.append((lead, scored.decision))
         queries.store_scores(conn, scores, now, cause="touchpoint")

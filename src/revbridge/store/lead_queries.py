@@ -55,10 +55,11 @@ def user_email(conn: Connection, user_id: int | None) -> str | None:
 
 
 def find_lead(conn: Connection, lead_id: int) -> Row | None:
-    """The lead's columns, with its owner's e-mail and name (``owner_email``, ``owner_name``)."""
+    """The lead's columns and scores, with its owner's e-mail and name (``owner_email``, ``owner_name``)."""
     owner = OWNER
+    scores = (LeadRow.fit_score, LeadRow.engagement_score, LeadRow.score, LeadRow.scored_at)
     query = (
-        sa.select(LeadRow.__table__, owner.email.label("owner_email"), owner.name.label("owner_name"))
+        sa.select(LeadRow.__table__, *scores, owner.email.label("owner_email"), owner.name.label("owner_name"))
         .outerjoin(owner, owner.id == LeadRow.owner_id)
         .where(LeadRow.id == lead_id)
     )
@@ -66,13 +67,14 @@ def find_lead(conn: Connection, lead_id: int) -> Row | None:
 
 
 def lead_scores(conn: Connection, lead_id: int) -> Row | None:
-    """The scores stored on the lead: fit_score, engagement_score, predicted, score, score_reasons and
-    engagement_state (which holds the touchpoint types' reasons)."""
+    """The scores stored on the lead: fit_score, engagement_score, predicted, score, scored_at,
+    score_reasons and engagement_state (which holds the touchpoint types' reasons)."""
     query = sa.select(
         LeadRow.fit_score,
         LeadRow.engagement_score,
         LeadRow.predicted,
         LeadRow.score,
+        LeadRow.scored_at,
         LeadRow.score_reasons,
         LeadRow.engagement_state,
     ).where(LeadRow.id == lead_id)

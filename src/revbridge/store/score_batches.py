@@ -1,8 +1,10 @@
 """What a batch rescoring reads and writes: whole columns in, every lead's scores out, each in one pass.
 
-Reads go through ADBC into Arrow (``store.arrow_reads``). The write is one transaction: on SQLite an
-``executemany`` UPDATE binding one row per lead (faster here than filling a temporary table and updating
-from it), on PostgreSQL COPY of the rows as CSV into a temporary table and one UPDATE from it.
+Reads go through ADBC into Arrow (``store.arrow_reads``). The write is one transaction. Every lead's
+numbers go to the narrow ``lead_scores``; the reasons and the engagement state go onto the lead only
+where they changed (decay alone changes neither: ``domain.score_digest``). On SQLite each is an
+``executemany`` binding one row per lead (faster here than filling a temporary table and updating from
+it); on PostgreSQL the rows are copied as CSV into a temporary table, and one statement writes each.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from sqlalchemy.engine import Engine
 
 from revbridge.store.arrow_reads import STREAMED, read_arrow
 from revbridge.store.engine import driver_cursor
+from revbridge.store.score_queries import NUMBERS_SQL
 
-SCORE_COLUMNS = ("fit_score", "engagement_score", "score", "score_reasons", "engagement_state")
+NUMBER_COLUMNS = ("fit_score", "engagement_score", "score")  # every lead's, into lead_scores
+STATE_COLUMNS = ("score_reasons", "engagement_state", "engagement_digest")  # onto the leads that changed
 
 
 def _field_sql(name: str, dialect: str) -> str:
@@ -36,13 +40,18 @@ def _field_sql(name: str, dialect: str) -> str:
 
 
 def read_leads_for_scoring(engine: Engine, fields: Sequence[str]) -> tuple[pa.Table, dict[str, str]]:
-    """Every lead's id, e-mail, stage and model score, and the given fit-rule fields (``industry``,
-    ``account.employees``, ``properties.plan``) under aliases; sorted by id."""
+    """Every lead's id, e-mail, stage and model score, what its row holds of its last scoring (the
+    digest of its engagement state, ``stored_digest``, and its stored reasons as JSON text,
+    ``stored_reasons``), and the given fit-rule fields (``industry``, ``account.employees``,
+    ``properties.plan``) under aliases; sorted by id."""
     aliases = {field: f"f{i}" for i, field in enumerate(sorted(set(fields)))}
     selected = ", ".join(f"{_field_sql(f, engine.dialect.name)} AS {alias}" for f, alias in aliases.items())
+    reasons = "l.score_reasons::text" if engine.dialect.name == "postgresql" else "l.score_reasons"
     sql = (
-        "SELECT l.id, l.email, l.stage, l.predicted" + (f", {selected}" if selected else "") + " FROM leads l "
-        "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.campaign_id ORDER BY l.id"
+        f"SELECT l.id, l.email, l.stage, l.predicted, l.engagement_digest AS stored_digest, {reasons} AS stored_reasons"
+        + (f", {selected}" if selected else "")
+        + " FROM leads l LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.campaign_id "
+        "ORDER BY l.id"
     )
     return read_arrow(engine, sql), aliases
 
@@ -79,40 +88,56 @@ def read_scored_touchpoints(engine: Engine, kinds: Sequence[str], *, through: in
 
 def update_lead_scores(
     engine: Engine,
-    chunks: Iterable[pa.Table],
+    chunks: Iterable[tuple[pa.Table, pa.Table]],
     now: datetime,
     *,
     ahead: Callable[[Iterator[Any]], Iterator[Any]] = iter,
     mark: int | None = None,
 ) -> None:
-    """Write ``SCORE_COLUMNS`` and ``id`` of each chunk onto the leads, scored at ``now``, in one transaction.
-    JSON columns come as text. ``ahead`` may make the next chunks ready (turned into the rows the driver
-    binds) while one is written: ``connectors.prefetch.prefetch`` does it on a second thread. With
-    ``mark``, the mark of touchpoints scored (``store/new_touchpoints.py``) is set to it first, in the same
-    transaction: its row lock comes first, as in a batch of new touchpoints, so the two never deadlock."""
+    """Write each chunk's scores, scored at ``now``, in one transaction. A chunk is two tables: ``id`` and
+    ``NUMBER_COLUMNS`` of every lead, written to ``lead_scores``; and ``STATE_COLUMNS`` (JSON as text) and
+    ``id`` of the leads whose state or reasons changed, written onto them, the state referenced to ``now``.
+    ``ahead`` may make the next chunks ready (turned into the rows the driver binds) while one is written:
+    ``connectors.prefetch.prefetch`` does it on a second thread. With ``mark``, the mark of touchpoints
+    scored (``store/new_touchpoints.py``) is set to it first, in the same transaction: its row lock comes
+    first, as in a batch of new touchpoints, so the two never deadlock."""
     stamp = now.astimezone(UTC)
     with driver_cursor(engine) as cursor:
         if mark is not None:
             _set_mark(cursor, engine.dialect.name, mark, stamp)
         if engine.dialect.name == "sqlite":
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
-            sets = ", ".join(f"{c} = ?" for c in SCORE_COLUMNS)
-            sql = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}', scored_at = '{text}' WHERE id = ?"
-            for rows in ahead(_bound_rows(chunk) for chunk in chunks):
-                cursor.executemany(sql, rows)
-        else:
-            cursor.execute(
-                "CREATE TEMP TABLE _scores (fit_score float8, engagement_score float8, score float8, "
-                "score_reasons jsonb, engagement_state jsonb, id int8) ON COMMIT DROP"
-            )
-            with cursor.copy(f"COPY _scores ({', '.join(SCORE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
-                for text in ahead(_csv(chunk) for chunk in chunks):
-                    copy.write(text)
-            sets = ", ".join(f"{c} = s.{c}" for c in SCORE_COLUMNS)
-            cursor.execute(
-                f"UPDATE leads SET {sets}, engagement_ref_at = %s, scored_at = %s FROM _scores s WHERE leads.id = s.id",
-                (stamp, stamp),
-            )
+            numbers = NUMBERS_SQL.format(p="?").replace("VALUES (?, ?, ?, ?, ?)", f"VALUES (?, ?, ?, ?, '{text}')")
+            sets = ", ".join(f"{c} = ?" for c in STATE_COLUMNS)
+            states = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}' WHERE id = ?"
+            for number_rows, state_rows in ahead(_bound_rows(*chunk) for chunk in chunks):
+                cursor.executemany(numbers, number_rows)
+                cursor.executemany(states, state_rows)
+            return
+        cursor.execute(
+            "CREATE TEMP TABLE _numbers (id int8, fit_score float8, engagement_score float8, score float8) "
+            "ON COMMIT DROP"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE _states (score_reasons jsonb, engagement_state jsonb, engagement_digest int8, id int8) "
+            "ON COMMIT DROP"
+        )
+        for number_text, state_text in ahead((_csv(numbers), _csv(states)) for numbers, states in chunks):
+            with cursor.copy(f"COPY _numbers (id, {', '.join(NUMBER_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(number_text)
+            with cursor.copy(f"COPY _states ({', '.join(STATE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(state_text)
+        cursor.execute(
+            "INSERT INTO lead_scores (lead_id, fit_score, engagement_score, score, scored_at) "
+            "SELECT id, fit_score, engagement_score, score, %s FROM _numbers ON CONFLICT (lead_id) DO UPDATE "
+            "SET fit_score = excluded.fit_score, engagement_score = excluded.engagement_score, "
+            "score = excluded.score, scored_at = excluded.scored_at",
+            (stamp,),
+        )
+        sets = ", ".join(f"{c} = s.{c}" for c in STATE_COLUMNS)
+        cursor.execute(
+            f"UPDATE leads SET {sets}, engagement_ref_at = %s FROM _states s WHERE leads.id = s.id", (stamp,)
+        )
 
 
 def _set_mark(cursor: Any, dialect: str, mark: int, stamp: datetime) -> None:
@@ -124,12 +149,16 @@ def _set_mark(cursor: Any, dialect: str, mark: int, stamp: datetime) -> None:
         cursor.execute(sql, (mark, stamp))
 
 
-def _bound_rows(chunk: pa.Table) -> list[tuple[Any, ...]]:
-    """The chunk as the rows SQLite's UPDATE binds: ``SCORE_COLUMNS``, then ``id``."""
-    return list(zip(*(chunk.column(c).to_pylist() for c in (*SCORE_COLUMNS, "id")), strict=True))
+def _bound_rows(numbers: pa.Table, states: pa.Table) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A chunk as the rows SQLite binds: ``id`` and ``NUMBER_COLUMNS``; ``STATE_COLUMNS`` and ``id``."""
+    return _rows(numbers, ("id", *NUMBER_COLUMNS)), _rows(states, (*STATE_COLUMNS, "id"))
 
 
-def _csv(chunk: pa.Table) -> memoryview:
+def _rows(table: pa.Table, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    return list(zip(*(table.column(c).to_pylist() for c in columns), strict=True))
+
+
+def _csv(table: pa.Table) -> memoryview:
     buffer = io.BytesIO()
-    pcsv.write_csv(chunk, buffer, pcsv.WriteOptions(include_header=False))
+    pcsv.write_csv(table, buffer, pcsv.WriteOptions(include_header=False))
     return buffer.getbuffer()

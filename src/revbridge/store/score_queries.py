@@ -15,7 +15,15 @@ from sqlalchemy.engine import Connection, Row
 
 from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS
 from revbridge.store.repositories import chunks, id_in, insert_ignoring_conflicts_in
-from revbridge.store.tables import AccountRow, CampaignRow, LeadRow, ScoreSnapshotRow, TouchpointRow, table_of
+from revbridge.store.tables import (
+    AccountRow,
+    CampaignRow,
+    LeadRow,
+    ScoreSnapshotRow,
+    TouchpointRow,
+    UtcDateTime,
+    table_of,
+)
 
 _leads = table_of(LeadRow)
 _SCORE = (
@@ -23,13 +31,20 @@ _SCORE = (
     .where(_leads.c.id == sa.bindparam("lead"))
     .values(
         engagement_state=sa.bindparam("state"),
-        engagement_score=sa.bindparam("engagement"),
         engagement_ref_at=sa.bindparam("ref_at"),
-        score=sa.bindparam("combined"),
+        engagement_digest=sa.bindparam("digest"),
         score_reasons=sa.bindparam("reasons"),
-        scored_at=sa.bindparam("now"),
     )
 )
+# A lead's numbers, beside its row (``lead_scores``): written over, or made the first time.
+NUMBERS_SQL = (
+    "INSERT INTO lead_scores (lead_id, fit_score, engagement_score, score, scored_at) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (lead_id) DO UPDATE SET fit_score = excluded.fit_score, "
+    "engagement_score = excluded.engagement_score, score = excluded.score, scored_at = excluded.scored_at"
+)
+_NUMBERS = sa.text(
+    NUMBERS_SQL.replace("{p}", "{}").format(":lead", ":fit", ":engagement", ":combined", ":now")
+).bindparams(sa.bindparam("now", type_=UtcDateTime()))
 _SNAPSHOT = sa.insert(table_of(ScoreSnapshotRow))
 _READ_MANY = sa.select(
     LeadRow.email,
@@ -68,6 +83,7 @@ def store_score(
     *,
     state: dict[str, Any],
     ref_at: datetime | None,
+    digest: int,
     fit: float,
     engagement: float,
     p_convert: float | None,
@@ -79,18 +95,8 @@ def store_score(
 ) -> None:
     """The lead's new scores with the ``reasons`` kept beside its engagement state, and a snapshot of
     them for its score history with every reason (``history``)."""
-    conn.execute(
-        _SCORE,
-        {
-            "lead": lead_id,
-            "state": state,
-            "engagement": engagement,
-            "ref_at": ref_at,
-            "combined": combined,
-            "reasons": reasons,
-            "now": now,
-        },
-    )
+    conn.execute(_SCORE, {"lead": lead_id, "state": state, "ref_at": ref_at, "digest": digest, "reasons": reasons})
+    conn.execute(_NUMBERS, {"lead": lead_id, "fit": fit, "engagement": engagement, "combined": combined, "now": now})
     conn.execute(
         _SNAPSHOT,
         {
@@ -123,8 +129,8 @@ def leads_for_scoring(conn: Connection, lead_ids: Sequence[int]) -> dict[int, Ro
 
 
 _SCORES_SQL = (
-    "UPDATE leads SET engagement_state = {j}, engagement_score = {p}, engagement_ref_at = {p}, score = {p}, "
-    "score_reasons = {j}, scored_at = {p} WHERE id = {p}"
+    "UPDATE leads SET engagement_state = {j}, engagement_ref_at = {p}, engagement_digest = {p}, "
+    "score_reasons = {j} WHERE id = {p}"
 )
 _SNAPSHOTS_SQL = (
     "INSERT INTO score_snapshots (lead_id, at, fit, engagement, p_convert, score, reasons, cause) "
@@ -144,17 +150,9 @@ def store_scores(conn: Connection, scores: Sequence[dict[str, Any]], now: dateti
     moment = _sqlite_moment if sqlite else _aware
     at = moment(now)
     leads = [
-        (
-            json.dumps(s["state"]),
-            s["engagement"],
-            moment(s["ref_at"]),
-            s["combined"],
-            json.dumps(s["reasons"]),
-            at,
-            s["lead"],
-        )
-        for s in scores
+        (json.dumps(s["state"]), moment(s["ref_at"]), s["digest"], json.dumps(s["reasons"]), s["lead"]) for s in scores
     ]
+    numbers = [(s["lead"], s["fit"], s["engagement"], s["combined"], at) for s in scores]
     history = [
         (s["lead"], at, s["fit"], s["engagement"], s["p_convert"], s["combined"], json.dumps(s["history"]), cause)
         for s in scores
@@ -164,6 +162,7 @@ def store_scores(conn: Connection, scores: Sequence[dict[str, Any]], now: dateti
     cursor = raw.cursor()
     try:
         cursor.executemany(_SCORES_SQL.format(p=p, j=j), leads)
+        cursor.executemany(NUMBERS_SQL.format(p=p), numbers)
         cursor.executemany(_SNAPSHOTS_SQL.format(p=p, j=j), history)
     finally:
         cursor.close()
@@ -201,10 +200,7 @@ def lead_fit_inputs(
     return out
 
 
-_FIRST_SQL = (
-    "UPDATE leads SET fit_score = {p}, engagement_score = {p}, score = {p}, score_reasons = {j}, scored_at = {p} "
-    "WHERE id = {p}"
-)
+_FIRST_SQL = "UPDATE leads SET score_reasons = {j} WHERE id = {p}"
 
 
 def store_first_scores(
@@ -217,14 +213,14 @@ def store_first_scores(
     sqlite = conn.dialect.name == "sqlite"
     p, j = ("?", "?") if sqlite else ("%s", "%s::jsonb")
     at = _sqlite_moment(now) if sqlite else _aware(now)
-    rows = [
-        (fit, engagement, combined, json.dumps(reasons), at, lead)
-        for lead, fit, engagement, combined, reasons in scores
-    ]
     raw = conn.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
-        cursor.executemany(_FIRST_SQL.format(p=p, j=j), rows)
+        cursor.executemany(_FIRST_SQL.format(p=p, j=j), [(json.dumps(reasons), lead) for lead, *_, reasons in scores])
+        cursor.executemany(
+            NUMBERS_SQL.format(p=p),
+            [(lead, fit, engagement, combined, at) for lead, fit, engagement, combined, _ in scores],
+        )
     finally:
         cursor.close()

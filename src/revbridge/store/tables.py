@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, column_property, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -156,6 +156,26 @@ class CampaignSpendRow(Base):
     source: Mapped[str] = mapped_column(sa.String(50))
 
 
+class LeadScoreRow(Base):
+    """A lead's scores as last computed, beside its row: the nightly rescoring rewrites every lead's
+    numbers, and a table this narrow takes that for a fraction of rewriting the wide ``leads`` rows
+    (migration 0011). A lead never scored has no row here: read its scores as 0."""
+
+    __tablename__ = "lead_scores"
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), primary_key=True, autoincrement=False)
+    fit_score: Mapped[float] = mapped_column(sa.Double())
+    engagement_score: Mapped[float] = mapped_column(sa.Double())
+    score: Mapped[float] = mapped_column(sa.Double())  # the combined score
+    scored_at: Mapped[datetime]
+
+
+def _scored(column: Any, lead_id: Any, empty: Any) -> Any:
+    """One of the lead's scores (``empty`` when it has never been scored), read from ``lead_scores``
+    under the column's own name."""
+    found = sa.select(column).where(LeadScoreRow.lead_id == lead_id).correlate_except(LeadScoreRow).scalar_subquery()
+    return (found if empty is None else sa.func.coalesce(found, empty)).label(column.key)
+
+
 class LeadRow(Base):
     __tablename__ = "leads"
     __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
@@ -181,9 +201,10 @@ class LeadRow(Base):
     stage: Mapped[str] = mapped_column(sa.String(50), index=True)
     status: Mapped[str | None] = mapped_column(sa.String(100))
     stage_changed_at: Mapped[datetime | None]
-    fit_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
-    engagement_score: Mapped[float] = mapped_column(sa.Double(), default=0.0)
-    engagement_ref_at: Mapped[datetime | None]
+    engagement_ref_at: Mapped[datetime | None]  # the moment ``engagement_state`` is referenced to
+    # Which touchpoints and rules the state counts (``domain.scoring.state_digest``): a rescoring that
+    # finds it (and the reasons) unchanged leaves the row be and rewrites ``lead_scores`` alone.
+    engagement_digest: Mapped[int | None] = mapped_column(sa.BigInteger)
     predicted: Mapped[float | None] = mapped_column(sa.Double())  # the predictive score's probability
     predicted_reasons: Mapped[list[Any] | None] = mapped_column(Json)  # [[feature, value, log odds], ...]
     predicted_version: Mapped[int | None]  # of the model that scored it (predictive_models.version)
@@ -191,9 +212,7 @@ class LeadRow(Base):
     recycle_count: Mapped[int] = mapped_column(default=0)
     nurture_until: Mapped[datetime | None]  # a rejected lead's cool-off
     engagement_state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # domain.scoring.EngagementState
-    score: Mapped[float] = mapped_column(sa.Double(), default=0.0)  # the combined score
     score_reasons: Mapped[list[Any]] = mapped_column(Json, default=list)  # [[rule, points], ...]
-    scored_at: Mapped[datetime | None]
     routed_at: Mapped[datetime | None]
     routing_reason: Mapped[str | None] = mapped_column(sa.Text())
     converted: Mapped[bool | None]  # a known outcome brought by an import
@@ -202,6 +221,11 @@ class LeadRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     updated_at: Mapped[datetime] = mapped_column(default=_now)
     version: Mapped[int] = mapped_column(default=1)
+    # The scores, read from ``lead_scores`` (written there, never here).
+    fit_score: Mapped[float] = column_property(_scored(LeadScoreRow.fit_score, id, 0.0))
+    engagement_score: Mapped[float] = column_property(_scored(LeadScoreRow.engagement_score, id, 0.0))
+    score: Mapped[float] = column_property(_scored(LeadScoreRow.score, id, 0.0))
+    scored_at: Mapped[datetime | None] = column_property(_scored(LeadScoreRow.scored_at, id, None))
 
 
 class TouchpointRow(Base):
