@@ -412,7 +412,7 @@ def main() -> None:
     synced = sync_mirror(twin, mirror_root)
     through_mirror = run_rescore(twin, mirror_root)
     twin.unlink()
-    sample = max(1, min(args.leads, 20_000))
+    sample = max(1, min(leads, 20_000))
     loop = baseline(path, sample)
     scaled = loop["seconds_per_touchpoint"] * rescore["touchpoints"]
     batch_engagement = durations["reading leads and touchpoints"] + durations["engagement"]

@@ -147,7 +147,7 @@ def test_numbers_are_written_as_json_that_reads_back_as_the_same_double() -> Non
 
 def test_a_night_later_only_what_changed_is_rewritten_and_every_score_reads_as_a_fresh_one(engine: Engine) -> None:
     contract = _setup(engine)
-    rescore_all(engine, contract=contract, now=NOW)
+    assert rescore_all(engine, contract=contract, now=NOW).rewritten == len(PEOPLE)
     engagement = contract.sla.scoring.engagement
     assert engagement is not None
     with engine.connect() as conn:
@@ -161,7 +161,7 @@ def test_a_night_later_only_what_changed_is_rewritten_and_every_score_reads_as_a
         )
         conn.execute(sa.update(LeadRow).where(LeadRow.id == 5).values(job_title="CTO"))
     later = NOW + DAY
-    rescore_all(engine, contract=contract, now=later)
+    assert rescore_all(engine, contract=contract, now=later).rewritten == 2  # leads 4 and 5
     with engine.connect() as conn:
         after = {r.id: r for r in conn.execute(sa.select(LeadRow))}
     for lead_id in (1, 2, 3, 6):  # decay alone: the row is left as it was, only the numbers move
@@ -192,7 +192,7 @@ def test_a_night_later_only_what_changed_is_rewritten_and_every_score_reads_as_a
     # A change of the engagement rules changes every digest: every state is written again.
     changed = engagement.model_copy(update={"half_life": Duration(99, "d")})
     sla = contract.sla.model_copy(update={"scoring": contract.sla.scoring.model_copy(update={"engagement": changed})})
-    rescore_all(engine, contract=Contract.of(contract.version, sla), now=later + DAY)
+    assert rescore_all(engine, contract=Contract.of(contract.version, sla), now=later + DAY).rewritten == len(PEOPLE)
     with engine.connect() as conn:
         refs = set(conn.execute(sa.select(LeadRow.engagement_ref_at)).scalars())
     assert refs == {later + DAY}

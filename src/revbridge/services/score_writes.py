@@ -74,15 +74,16 @@ class LeadScores:
     stored_reasons: pa.ChunkedArray  # and its reasons, as JSON text
 
 
-def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime, *, mark: int | None = None) -> None:
+def write_scores(engine: Engine, sla: Sla, scores: LeadScores, now: datetime, *, mark: int | None = None) -> int:
     """Store every lead's scores, scored at ``now``, and the reasons and engagement state of those whose
     reasons or state's digest differ from what their row holds, in one transaction; with ``mark``, the
-    mark of touchpoints scored is set to it in that transaction."""
+    mark of touchpoints scored is set to it in that transaction. How many leads' states were written."""
     if len(scores.ids) == 0:
         if mark is not None:
             update_lead_scores(engine, iter(()), now, mark=mark)
-        return
-    update_lead_scores(engine, _Rows(sla, scores, now.astimezone(UTC)).chunks(), now, ahead=prefetch, mark=mark)
+        return 0
+    chunks = _Rows(sla, scores, now.astimezone(UTC)).chunks()
+    return update_lead_scores(engine, chunks, now, ahead=prefetch, mark=mark)
 
 
 def json_floats(values: Floats) -> pa.Array:

@@ -123,6 +123,7 @@ class RescoreSummary:
     touchpoints: int = 0
     qualified: int = 0  # became MQL
     recycled: int = 0  # came back from nurture
+    rewritten: int = 0  # leads whose engagement state or reasons changed, written anew (the rest only decayed)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -205,7 +206,7 @@ def _rescore_all(
         pc.cast(leads.column("stored_digest"), pa.int64()),
         pc.cast(leads.column("stored_reasons"), pa.string()),
     )
-    write_scores(engine, sla, stored, now, mark=through)
+    summary.rewritten = write_scores(engine, sla, stored, now, mark=through)
     say("qualifying")
     scores = {"fit": fit, "engagement": engaged, "score": combined, "p_convert": predicted}
     stages = leads.column("stage").to_numpy(zero_copy_only=False)

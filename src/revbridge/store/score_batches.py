@@ -93,8 +93,9 @@ def update_lead_scores(
     *,
     ahead: Callable[[Iterator[Any]], Iterator[Any]] = iter,
     mark: int | None = None,
-) -> None:
-    """Write each chunk's scores, scored at ``now``, in one transaction. A chunk is two tables: ``id`` and
+) -> int:
+    """Write each chunk's scores, scored at ``now``, in one transaction; how many leads' states were
+    written. A chunk is two tables: ``id`` and
     ``NUMBER_COLUMNS`` of every lead, written to ``lead_scores``; and ``STATE_COLUMNS`` (JSON as text) and
     ``id`` of the leads whose state or reasons changed, written onto them, the state referenced to ``now``.
     ``ahead`` may make the next chunks ready (turned into the rows the driver binds) while one is written:
@@ -102,6 +103,7 @@ def update_lead_scores(
     scored (``store/new_touchpoints.py``) is set to it first, in the same transaction: its row lock comes
     first, as in a batch of new touchpoints, so the two never deadlock."""
     stamp = now.astimezone(UTC)
+    written = 0
     with driver_cursor(engine) as cursor:
         if mark is not None:
             _set_mark(cursor, engine.dialect.name, mark, stamp)
@@ -113,7 +115,8 @@ def update_lead_scores(
             for number_rows, state_rows in ahead(_bound_rows(*chunk) for chunk in chunks):
                 cursor.executemany(numbers, number_rows)
                 cursor.executemany(states, state_rows)
-            return
+                written += len(state_rows)
+            return written
         cursor.execute(
             "CREATE TEMP TABLE _numbers (id int8, fit_score float8, engagement_score float8, score float8) "
             "ON COMMIT DROP"
@@ -122,7 +125,10 @@ def update_lead_scores(
             "CREATE TEMP TABLE _states (score_reasons jsonb, engagement_state jsonb, engagement_digest int8, id int8) "
             "ON COMMIT DROP"
         )
-        for number_text, state_text in ahead((_csv(numbers), _csv(states)) for numbers, states in chunks):
+        for number_text, state_text, count in ahead(
+            (_csv(numbers), _csv(states), states.num_rows) for numbers, states in chunks
+        ):
+            written += count
             with cursor.copy(f"COPY _numbers (id, {', '.join(NUMBER_COLUMNS)}) FROM STDIN (FORMAT csv)") as copy:
                 copy.write(number_text)
             with cursor.copy(f"COPY _states ({', '.join(STATE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
@@ -138,6 +144,7 @@ def update_lead_scores(
         cursor.execute(
             f"UPDATE leads SET {sets}, engagement_ref_at = %s FROM _states s WHERE leads.id = s.id", (stamp,)
         )
+    return written
 
 
 def _set_mark(cursor: Any, dialect: str, mark: int, stamp: datetime) -> None:
