@@ -20,23 +20,44 @@ from tests.pg_cluster import Cluster
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-@pytest.fixture(scope="session")
-def demo_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    run_demo(engine, leads=300, seed=5, now=NOW)
+SEEDS = range(5, 25)
+
+
+def _has_customers(engine: Engine) -> bool:
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+        won = conn.execute(sa.text("SELECT count(*) FROM opportunities WHERE stage = 'closed_won'")).scalar_one()
+    return int(won) > 0
 
 
 @pytest.fixture(scope="session")
-def demo_postgres(pg_cluster: Cluster, pg_template: str) -> str:
+def demo_built(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> tuple[int, Path]:
+    """The demo company on SQLite, and its seed: the first from 5 whose year has a customer. A company of
+    300 leads sometimes wins no deal in a year (on some days' calendars, none of ten to seventeen), and
+    the number pages' tests need revenue to attribute; the same seed makes the same company on PostgreSQL."""
+    for seed in SEEDS:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        run_demo(engine, leads=300, seed=seed, now=NOW)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        found = _has_customers(engine)
+        engine.dispose()
+        if found:
+            return seed, path
+    raise RuntimeError(f"no seed of {SEEDS} gives the demo company a customer in its year to {NOW}")
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(demo_built: tuple[int, Path]) -> Path:
+    return demo_built[1]
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(pg_cluster: Cluster, pg_template: str, demo_built: tuple[int, Path]) -> str:
     url = fresh_postgres_url(pg_cluster, pg_template)
     engine = make_engine(url)
-    run_demo(engine, leads=300, seed=5, now=NOW)
+    run_demo(engine, leads=300, seed=demo_built[0], now=NOW)
     engine.dispose()
     name = url.rsplit("/", 1)[1]
     admin = make_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
