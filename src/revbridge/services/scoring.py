@@ -89,8 +89,7 @@ def add_touchpoint(
             "channel": channel,
             "campaign_id": campaign_id,
             "occurred_at": occurred_at,
-            "scored_on_arrival": True,  # counted here: the scoring of new touchpoints leaves it be
-        }
+        }  # stored as scored on arrival: counted here, the scoring of new touchpoints leaves it be
         if not queries.insert_touchpoint(conn, values):
             return TouchpointOutcome(False, None, None)
         score, state = _rescore_one(conn, lead_id, kind, occurred_at, contract.sla, now)

@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS
-from revbridge.store.repositories import chunks, id_in, insert_ignoring_conflicts_in
-from revbridge.store.tables import AccountRow, CampaignRow, LeadRow, TouchpointRow, table_of
+from revbridge.store.repositories import chunks, id_in
+from revbridge.store.tables import AccountRow, CampaignRow, LeadRow, table_of
 
 # A lead's numbers, beside its row (``lead_scores``): written over, or made the first time.
 NUMBERS_SQL = (
@@ -35,16 +34,28 @@ _READ = _READ_MANY.where(LeadRow.id == sa.bindparam("lead"))
 _READ_LOCKED = _READ.with_for_update()
 
 
-@cache
-def _insert_touchpoint(dialect: str) -> sa.Insert:
-    touchpoints = table_of(TouchpointRow)
-    return insert_ignoring_conflicts_in(dialect, touchpoints).returning(touchpoints.c.source)
+_TOUCHPOINT_COLUMNS = ("lead_id", "source", "external_id", "type", "channel", "campaign_id", "occurred_at")
+_INSERT_TOUCHPOINT_SQL = (
+    f"INSERT INTO touchpoints ({', '.join(_TOUCHPOINT_COLUMNS)}, scored_on_arrival) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {true}) ON CONFLICT DO NOTHING RETURNING source"
+)
 
 
 def insert_touchpoint(conn: Connection, values: dict[str, Any]) -> bool:
-    """Store one touchpoint; False when its (source, external_id) is already there."""
-    statement = _insert_touchpoint(conn.dialect.name)
-    return conn.execute(statement, values).first() is not None  # RETURNING: psycopg's rowcount is -1 here
+    """Store one touchpoint, marked ``scored_on_arrival`` (its scoring is in the same transaction); False
+    when its (source, external_id) is already there. Through the driver, as the scores are written."""
+    sqlite = conn.dialect.name == "sqlite"
+    moment = _sqlite_moment if sqlite else _aware
+    row = tuple(moment(values[c]) if c == "occurred_at" else values.get(c) for c in _TOUCHPOINT_COLUMNS)
+    sql = _INSERT_TOUCHPOINT_SQL.format(p="?" if sqlite else "%s", true="1" if sqlite else "true")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, row)
+        return cursor.fetchone() is not None  # RETURNING: psycopg's rowcount is -1 here
+    finally:
+        cursor.close()
 
 
 def lead_for_scoring(conn: Connection, lead_id: int) -> Row[Any]:
