@@ -436,6 +436,7 @@ def main() -> None:
         "incremental": live,
         **ticks,
     }
+    shutil.rmtree(workdir)  # 5.5 GB of stores and Parquet
     _write(results, output)
 
 
