@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -30,8 +29,8 @@ from revbridge.domain.lifecycle import (
 )
 from revbridge.domain.scoring import Score
 from revbridge.domain.sla import Sla, load_sla
+from tests.domain.example_sla import EXAMPLE, example_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
@@ -45,11 +44,6 @@ class CalendarClock:
 CLOCK = CalendarClock()
 
 
-@cache
-def _sla() -> Sla:
-    return load_sla(EXAMPLE.read_text())
-
-
 def _score(fit: float, engagement: float) -> Score:
     return Score(fit, engagement, None, fit + engagement, ())
 
@@ -59,7 +53,7 @@ def _lead(stage: str = "lead", **changes: object) -> LeadState:
 
 
 def test_a_lead_becomes_mql_when_the_condition_holds_and_an_accept_clock_starts() -> None:
-    decision = decide(_lead(), Scored(_score(35, 45), T0), _sla(), CLOCK)
+    decision = decide(_lead(), Scored(_score(35, 45), T0), example_sla(), CLOCK)
     assert decision.transition is not None
     assert (decision.transition.from_stage, decision.transition.to_stage) == ("lead", "mql")
     assert "fit >= 30 and engagement >= 40" in decision.transition.reason
@@ -68,12 +62,12 @@ def test_a_lead_becomes_mql_when_the_condition_holds_and_an_accept_clock_starts(
 
 
 def test_a_lead_below_the_bar_stays_where_it_is() -> None:
-    assert not decide(_lead(), Scored(_score(35, 20), T0), _sla(), CLOCK).changes_anything
+    assert not decide(_lead(), Scored(_score(35, 20), T0), example_sla(), CLOCK).changes_anything
 
 
 def test_accepting_meets_the_accept_clock_and_starts_follow_up_clocks() -> None:
     lead = _lead("mql", open_obligations=(OpenObligation(7, "accept", T0 + timedelta(hours=4)),))
-    decision = decide(lead, Accepted("rep@x.com", T0, rating=4), _sla(), CLOCK)
+    decision = decide(lead, Accepted("rep@x.com", T0, rating=4), example_sla(), CLOCK)
     assert decision.stage == "sal"
     assert [(c.obligation_id, c.status) for c in decision.close] == [(7, "met")]
     assert [(o.kind, o.required_count) for o in decision.open] == [("first_touch", 1), ("attempts", 3)]
@@ -81,46 +75,46 @@ def test_accepting_meets_the_accept_clock_and_starts_follow_up_clocks() -> None:
 
 def test_a_rejection_does_what_its_reason_says() -> None:
     lead = _lead("mql", open_obligations=(OpenObligation(7, "accept", T0 + timedelta(hours=4)),))
-    recycle = decide(lead, Rejected("rep@x.com", "no_budget", T0, rating=2, note="next year"), _sla(), CLOCK)
+    recycle = decide(lead, Rejected("rep@x.com", "no_budget", T0, rating=2, note="next year"), example_sla(), CLOCK)
     assert recycle.stage == "nurture"
     assert recycle.nurture_until == T0 + timedelta(days=90)
     assert recycle.transition is not None
     assert recycle.transition.reason == "rejected: No budget this year"
-    out = decide(lead, Rejected("rep@x.com", "competitor", T0), _sla(), CLOCK)
+    out = decide(lead, Rejected("rep@x.com", "competitor", T0), example_sla(), CLOCK)
     assert out.stage == "disqualified"
 
 
 def test_an_unknown_reason_or_rating_is_refused_with_the_choices() -> None:
     with pytest.raises(InvalidInput, match="no_budget"):
-        decide(_lead("mql"), Rejected("rep@x.com", "too_busy", T0), _sla(), CLOCK)
+        decide(_lead("mql"), Rejected("rep@x.com", "too_busy", T0), example_sla(), CLOCK)
     with pytest.raises(InvalidInput, match="1 to 5"):
-        decide(_lead("mql"), Accepted("rep@x.com", T0, rating=9), _sla(), CLOCK)
+        decide(_lead("mql"), Accepted("rep@x.com", T0, rating=9), example_sla(), CLOCK)
 
 
 def test_a_move_the_sla_does_not_allow_is_refused_and_names_the_allowed_ones() -> None:
     with pytest.raises(TransitionNotAllowed, match=r"from stage 'lead'.*allows: mql"):
-        decide(_lead("lead"), Accepted("rep@x.com", T0), _sla(), CLOCK)
+        decide(_lead("lead"), Accepted("rep@x.com", T0), example_sla(), CLOCK)
     with pytest.raises(TransitionNotAllowed):
-        decide(_lead("sal"), Advanced("customer", "rep@x.com", T0), _sla(), CLOCK)
+        decide(_lead("sal"), Advanced("customer", "rep@x.com", T0), example_sla(), CLOCK)
 
 
 def test_the_required_meeting_makes_an_sql_when_the_score_holds_up() -> None:
-    weak = decide(_lead("sal"), ActivityLogged("meeting_held", "rep@x.com", T0, _score(20, 20)), _sla(), CLOCK)
+    weak = decide(_lead("sal"), ActivityLogged("meeting_held", "rep@x.com", T0, _score(20, 20)), example_sla(), CLOCK)
     assert weak.stage is None
-    strong = decide(_lead("sal"), ActivityLogged("meeting_held", "rep@x.com", T0, _score(40, 30)), _sla(), CLOCK)
+    strong = decide(_lead("sal"), ActivityLogged("meeting_held", "rep@x.com", T0, _score(40, 30)), example_sla(), CLOCK)
     assert strong.stage == "sql"
 
 
 def test_attempts_are_counted_until_enough_were_made() -> None:
     attempts = OpenObligation(9, "attempts", T0 + timedelta(days=5), required_count=3, done_count=1)
     lead = _lead("sal", open_obligations=(attempts,))
-    second = decide(lead, ActivityLogged("call", "rep@x.com", T0), _sla(), CLOCK)
+    second = decide(lead, ActivityLogged("call", "rep@x.com", T0), example_sla(), CLOCK)
     assert second.progress == ((9, 2),)
     assert not second.close
     done = decide(
         _lead("sal", open_obligations=(replace(attempts, done_count=2),)),
         ActivityLogged("email", "rep@x.com", T0),
-        _sla(),
+        example_sla(),
         CLOCK,
     )
     assert [(c.obligation_id, c.status, c.done_count) for c in done.close] == [(9, "met", 3)]
@@ -128,37 +122,37 @@ def test_attempts_are_counted_until_enough_were_made() -> None:
 
 def test_a_breach_escalates_and_when_the_sla_says_so_hands_the_lead_to_someone_else() -> None:
     accept = OpenObligation(7, "accept", T0)
-    decision = decide(_lead("mql", open_obligations=(accept,)), Breached(accept, T0), _sla(), CLOCK)
+    decision = decide(_lead("mql", open_obligations=(accept,)), Breached(accept, T0), example_sla(), CLOCK)
     assert [(c.obligation_id, c.status) for c in decision.close] == [(7, "breached")]
     assert decision.escalate is not None
     assert str(decision.escalate.to.escalate_to) == "role:sales_manager"
     assert decision.route
     assert [o.kind for o in decision.open] == ["accept"]
     first_touch = OpenObligation(8, "first_touch", T0)
-    no_reassign = decide(_lead("sal", open_obligations=(first_touch,)), Breached(first_touch, T0), _sla(), CLOCK)
+    no_reassign = decide(_lead("sal", open_obligations=(first_touch,)), Breached(first_touch, T0), example_sla(), CLOCK)
     assert not no_reassign.route
     assert no_reassign.escalate is not None
 
 
 def test_a_breach_of_a_clock_already_met_does_nothing() -> None:
     accept = OpenObligation(7, "accept", T0)
-    assert not decide(_lead("sal"), Breached(accept, T0), _sla(), CLOCK).changes_anything
+    assert not decide(_lead("sal"), Breached(accept, T0), example_sla(), CLOCK).changes_anything
 
 
 def test_a_nurtured_lead_comes_back_only_after_its_cool_off_and_at_most_max_loops_times() -> None:
     lead = _lead("nurture", stage_changed_at=T0, nurture_until=T0 + timedelta(days=90), recycle_count=1)
     hot = _score(40, 60)
-    assert not decide(lead, Scored(hot, T0 + timedelta(days=60)), _sla(), CLOCK).changes_anything
-    back = decide(lead, Scored(hot, T0 + timedelta(days=91)), _sla(), CLOCK)
+    assert not decide(lead, Scored(hot, T0 + timedelta(days=60)), example_sla(), CLOCK).changes_anything
+    back = decide(lead, Scored(hot, T0 + timedelta(days=91)), example_sla(), CLOCK)
     assert back.stage == "mql"
     assert back.recycled
     assert "loop 2" in (back.transition.reason if back.transition else "")
     tired = replace(lead, recycle_count=3)
-    assert not decide(tired, Scored(hot, T0 + timedelta(days=91)), _sla(), CLOCK).changes_anything
+    assert not decide(tired, Scored(hot, T0 + timedelta(days=91)), example_sla(), CLOCK).changes_anything
 
 
 def test_a_lost_deal_goes_back_to_nurture() -> None:
-    assert decide(_lead("opportunity"), Lost("rep@x.com", "price", T0), _sla(), CLOCK).stage == "nurture"
+    assert decide(_lead("opportunity"), Lost("rep@x.com", "price", T0), example_sla(), CLOCK).stage == "nurture"
 
 
 # --- properties -----------------------------------------------------------------------------------------
@@ -224,7 +218,7 @@ def _apply(lead: LeadState, decision: Decision, next_id: int) -> tuple[LeadState
 def test_random_events_only_make_the_moves_the_sla_allows_and_every_move_is_recorded(
     raw: list[tuple[object, ...]],
 ) -> None:
-    sla = _sla()
+    sla = example_sla()
     lead = _lead("lead")
     log: list[tuple[str, str]] = []
     statuses: dict[int, str] = {}

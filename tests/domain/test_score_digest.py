@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -14,20 +12,14 @@ from revbridge.domain.durations import Duration
 from revbridge.domain.score_digest import batch_digests, rules_key, state_digest
 from revbridge.domain.scoring import EngagementState
 from revbridge.domain.scoring_batch import batch_engagement
-from revbridge.domain.sla import Sla, load_sla
+from tests.domain.example_sla import example_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KINDS = ["content_download", "demo_request", "email_click", "other", "page_view", "pricing_page_view", "unsubscribe"]
 
 
-@cache
-def _sla() -> Sla:
-    return load_sla(EXAMPLE.read_text())
-
-
 def _one_at_a_time(rows: list[tuple[int, int, int]], lead: int) -> EngagementState:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     state = EngagementState()
     for _, kind, minute in sorted((r for r in rows if r[0] == lead), key=lambda r: r[2]):
@@ -45,7 +37,7 @@ events = st.lists(
 def test_a_batch_gives_every_lead_the_digest_of_its_state_one_touchpoint_at_a_time(
     rows: list[tuple[int, int, int]], wait: int
 ) -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     now = T0 + timedelta(minutes=60 * 24 * 60 + wait)
     batch = batch_engagement(
@@ -66,7 +58,7 @@ def test_a_batch_gives_every_lead_the_digest_of_its_state_one_touchpoint_at_a_ti
 
 
 def test_decay_leaves_the_digest_be_and_a_touchpoint_or_a_rule_changes_it() -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     key = rules_key(engagement)
     state = EngagementState().add(engagement, "page_view", T0).add(engagement, "email_click", T0)

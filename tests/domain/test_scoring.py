@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,20 +19,15 @@ from revbridge.domain.scoring import (
     score_lead,
     stored_reasons,
 )
-from revbridge.domain.sla import Sla, load_sla
+from revbridge.domain.sla import Sla
+from tests.domain.example_sla import example_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@cache
-def _sla() -> Sla:
-    return load_sla(EXAMPLE.read_text())
 
 
 @pytest.fixture(scope="module")
 def sla() -> Sla:
-    return _sla()
+    return example_sla()
 
 
 def test_fit_adds_the_points_of_every_rule_that_holds_and_says_which(sla: Sla) -> None:
@@ -113,7 +106,7 @@ touchpoints = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(touchpoints, st.integers(0, 60 * 24 * 60))
 def test_one_touchpoint_at_a_time_in_time_order_gives_the_definition(events: list[tuple[str, int]], wait: int) -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     timed = sorted(((k, T0 + timedelta(minutes=m)) for k, m in events), key=lambda e: e[1])
     state = EngagementState()
@@ -130,7 +123,7 @@ def test_one_touchpoint_at_a_time_in_time_order_gives_the_definition(events: lis
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["demo_request", "webinar_attended", "unsubscribe"]), st.integers(0, 10**5))))
 def test_without_caps_the_order_of_arrival_does_not_matter(events: list[tuple[str, int]]) -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     state = EngagementState()
     for kind, minute in events:  # as imported: any order
@@ -150,7 +143,7 @@ def test_the_stored_reasons_and_the_state_referenced_to_the_scoring_moment_give_
     """What is stored (the reasons without the types' lines, and the state referenced to the scoring
     moment) reads back as every reason; adding touchpoints to the referenced state gives what adding them
     to the state before would, older touchpoints included."""
-    sla = _sla()
+    sla = example_sla()
     engagement = sla.scoring.engagement
     assert engagement is not None
     timed = sorted(((k, T0 + timedelta(minutes=m)) for k, m in events), key=lambda e: e[1])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,16 +12,10 @@ from revbridge.domain.business_time import BusinessClock
 from revbridge.domain.lifecycle import Decision, LeadState, Scored, decide
 from revbridge.domain.scoring import EngagementState, ScoreReason, competitor_points, engagement_score, engagement_value
 from revbridge.domain.scoring_arrivals import StoredScore, after_touchpoint, score_arrivals
-from revbridge.domain.sla import Sla, load_sla
+from tests.domain.example_sla import example_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 KINDS = ["demo_request", "pricing_page_view", "webinar_attended", "content_download", "email_click", "unsubscribe"]
-
-
-@cache
-def _sla() -> Sla:
-    return load_sla(EXAMPLE.read_text())
 
 
 def _moved(lead: LeadState, decision: Decision) -> LeadState:
@@ -69,7 +61,7 @@ def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_b
     together, with every reason made once at the end and the lifecycle asked only where a score could
     move the lead: the same one decision comes out (a score moves a lead only into MQL, which a score
     never leaves), on the same score, state and reasons."""
-    sla = _sla()
+    sla = example_sla()
     clock = BusinessClock.from_clocks(sla.clocks)
     together = score_arrivals(sla, clock, lead, stored, touches, NOW)
 
@@ -96,7 +88,7 @@ def test_scoring_touchpoints_together_equals_one_at_a_time_with_the_lead_moved_b
 def test_the_engagement_value_is_exactly_the_engagement_scores_number(
     touches: list[tuple[str, datetime]], email: str | None, hours: int
 ) -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     state = EngagementState()
     for kind, at in touches:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -21,16 +19,10 @@ from revbridge.domain.scoring_batch import (
     batch_engagement_in_parts,
     condition_mask,
 )
-from revbridge.domain.sla import Sla, load_sla
+from tests.domain.example_sla import example_sla
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla.yaml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "other"]
-
-
-@cache
-def _sla() -> Sla:
-    return load_sla(EXAMPLE.read_text())
 
 
 events = st.lists(
@@ -41,7 +33,7 @@ events = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(events, st.integers(0, 30 * 24 * 60))
 def test_batch_engagement_is_the_definition_for_every_lead(rows: list[tuple[int, int, int]], wait: int) -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     at = [T0 + timedelta(minutes=m) for _, _, m in rows]
     now = T0 + timedelta(minutes=60 * 24 * 60 + wait)
@@ -75,7 +67,7 @@ def test_batch_engagement_is_the_definition_for_every_lead(rows: list[tuple[int,
 
 
 def test_totals_put_each_lead_s_engagement_in_its_place() -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     now = T0.timestamp()
     batch = batch_engagement(engagement, KINDS, np.array([7, 3]), np.array([0, 5]), np.array([now, now]), now)
@@ -107,7 +99,7 @@ def _as_pairs(batch: BatchEngagement) -> dict[tuple[int, int], tuple[float, int,
 def test_only_full_windows_need_order_and_the_result_is_the_fully_sorted_one() -> None:
     """Many leads, many windows past their cap, touchpoints in no order: the same per (lead, type) as
     sorting every touchpoint by lead, type and time."""
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     rng = np.random.default_rng(7)
     size = 50_000
@@ -133,7 +125,7 @@ def test_only_full_windows_need_order_and_the_result_is_the_fully_sorted_one() -
 
 
 def test_ids_far_apart_take_the_sorting_path_and_give_the_same() -> None:
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     now = T0.timestamp()
     lead = np.array([5, 10**15, 5, 5, 10**15], dtype=np.int64)
@@ -155,7 +147,7 @@ def test_ids_far_apart_take_the_sorting_path_and_give_the_same() -> None:
 def test_in_parts_the_result_is_exactly_one_pass_s(rows: list[tuple[int, int, int]], part_leads: int) -> None:
     """Split by ranges of lead ids (tiny ranges here, so that most examples make several parts) and run on a
     thread pool: every field equal to the single pass, in the same order."""
-    engagement = _sla().scoring.engagement
+    engagement = example_sla().scoring.engagement
     assert engagement is not None
     lead = np.array([r[0] for r in rows], dtype=np.int64)
     kind = np.array([r[1] for r in rows], dtype=np.int64)
