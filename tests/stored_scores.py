@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revbridge.store.score_queries import NUMBERS_SQL
-from revbridge.store.tables import LeadRow
+from revbridge.store.score_queries import numbers_sql
+from revbridge.store.tables import LeadRow, UtcDateTime
 
 
 def set_scores(
@@ -22,7 +22,7 @@ def set_scores(
 ) -> None:
     """Give the leads (every lead when ``lead_ids`` is None) these scores, scored at ``at``."""
     ids = lead_ids if lead_ids is not None else list(conn.execute(sa.select(LeadRow.id)).scalars())
-    statement = sa.text(
-        NUMBERS_SQL.replace("{p}", "{}").format(":lead", ":fit", ":engagement", ":score", ":at")
-    ).bindparams(sa.bindparam("at", type_=LeadRow.__table__.c.created_at.type))
+    statement = sa.text(numbers_sql("VALUES (:lead, :fit, :engagement, :score, :at)")).bindparams(
+        sa.bindparam("at", type_=UtcDateTime())
+    )
     conn.execute(statement, [{"lead": i, "fit": fit, "engagement": engagement, "score": score, "at": at} for i in ids])

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from revbridge.store.arrow_reads import STREAMED, read_arrow
 from revbridge.store.engine import driver_cursor
-from revbridge.store.score_queries import NUMBERS_SQL
+from revbridge.store.score_queries import numbers_sql
 
 NUMBER_COLUMNS = ("fit_score", "engagement_score", "score")  # every lead's, into lead_scores
 STATE_COLUMNS = ("score_reasons", "engagement_state", "engagement_digest")  # onto the leads that changed
@@ -109,7 +109,7 @@ def update_lead_scores(
             _set_mark(cursor, engine.dialect.name, mark, stamp)
         if engine.dialect.name == "sqlite":
             text = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")  # what SQLAlchemy's DateTime reads back; digits only
-            numbers = NUMBERS_SQL.format(p="?").replace("VALUES (?, ?, ?, ?, ?)", f"VALUES (?, ?, ?, ?, '{text}')")
+            numbers = numbers_sql(f"VALUES (?, ?, ?, ?, '{text}')")
             sets = ", ".join(f"{c} = ?" for c in STATE_COLUMNS)
             states = f"UPDATE leads SET {sets}, engagement_ref_at = '{text}' WHERE id = ?"
             for number_rows, state_rows in ahead(_bound_rows(*chunk) for chunk in chunks):
@@ -133,13 +133,7 @@ def update_lead_scores(
                 copy.write(number_text)
             with cursor.copy(f"COPY _states ({', '.join(STATE_COLUMNS)}, id) FROM STDIN (FORMAT csv)") as copy:
                 copy.write(state_text)
-        cursor.execute(
-            "INSERT INTO lead_scores (lead_id, fit_score, engagement_score, score, scored_at) "
-            "SELECT id, fit_score, engagement_score, score, %s FROM _numbers ON CONFLICT (lead_id) DO UPDATE "
-            "SET fit_score = excluded.fit_score, engagement_score = excluded.engagement_score, "
-            "score = excluded.score, scored_at = excluded.scored_at",
-            (stamp,),
-        )
+        cursor.execute(numbers_sql("SELECT id, fit_score, engagement_score, score, %s FROM _numbers"), (stamp,))
         sets = ", ".join(f"{c} = s.{c}" for c in STATE_COLUMNS)
         cursor.execute(
             f"UPDATE leads SET {sets}, engagement_ref_at = %s FROM _states s WHERE leads.id = s.id", (stamp,)

@@ -16,12 +16,19 @@ from revbridge.store.lifecycle_queries import LEAD_STATE_COLUMNS
 from revbridge.store.repositories import chunks, id_in
 from revbridge.store.tables import AccountRow, CampaignRow, LeadRow, table_of
 
-# A lead's numbers, beside its row (``lead_scores``): written over, or made the first time.
-NUMBERS_SQL = (
-    "INSERT INTO lead_scores (lead_id, fit_score, engagement_score, score, scored_at) "
-    "VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (lead_id) DO UPDATE SET fit_score = excluded.fit_score, "
+_NUMBER_COLUMNS = "lead_id, fit_score, engagement_score, score, scored_at"
+_NUMBERS_CONFLICT = (
+    "ON CONFLICT (lead_id) DO UPDATE SET fit_score = excluded.fit_score, "
     "engagement_score = excluded.engagement_score, score = excluded.score, scored_at = excluded.scored_at"
 )
+
+
+def numbers_sql(rows: str) -> str:
+    """Leads' numbers written beside their rows (``lead_scores``), over the ones there or the first time:
+    ``rows`` gives (lead id, fit, engagement, combined, scored at), as ``VALUES (...)`` or a ``SELECT``."""
+    return f"INSERT INTO lead_scores ({_NUMBER_COLUMNS}) {rows} {_NUMBERS_CONFLICT}"
+
+
 _READ_MANY = sa.select(
     LeadRow.email,
     LeadRow.fit_score,
@@ -149,7 +156,7 @@ def store_scores(conn: Connection, scores: Sequence[dict[str, Any]], now: dateti
     cursor = raw.cursor()
     try:
         cursor.executemany(_SCORES_SQL.format(p=p, j=j), leads)
-        cursor.executemany(NUMBERS_SQL.format(p=p), numbers)
+        cursor.executemany(numbers_sql(f"VALUES ({p}, {p}, {p}, {p}, {p})"), numbers)
         cursor.executemany(_SNAPSHOTS_SQL.format(p=p, j=j), history)
     finally:
         cursor.close()
@@ -206,7 +213,7 @@ def store_first_scores(
     try:
         cursor.executemany(_FIRST_SQL.format(p=p, j=j), [(json.dumps(reasons), lead) for lead, *_, reasons in scores])
         cursor.executemany(
-            NUMBERS_SQL.format(p=p),
+            numbers_sql(f"VALUES ({p}, {p}, {p}, {p}, {p})"),
             [(lead, fit, engagement, combined, at) for lead, fit, engagement, combined, _ in scores],
         )
     finally:
