@@ -7,8 +7,8 @@ On a night when the worker has scored each day's touchpoints as they came, that 
 alone but for the leads whose fields an import changed.
 
 The reasons (``[[rule, points], ...]``, as ``domain.scoring.reasons_to_store`` keeps them: the fit lines
-and the competitor line; the touchpoint types' lines are read from the state, which is referenced to the
-scoring moment) and the state (``EngagementState.to_json()``) are built as JSON text with Arrow compute,
+and the competitor line; the touchpoint types' lines are read from the state, taken to the scoring
+moment) and the state (``EngagementState.to_json()``) are built as JSON text with Arrow compute,
 never lead by lead in Python. Texts (rules, touchpoint types) are escaped once
 by ``json.dumps``; only numbers vary per lead. The fit reasons of a lead depend only on which rules hold,
 so each combination that occurs is written once and taken per lead; the competitor line likewise. Floats
