@@ -10,6 +10,8 @@ Each run is a fresh process (peak RSS is that process's own), importing a genera
 duplicate), and files of 1/4, 1/2 and all of the rows to show that memory stays flat as the file
 grows. The databases' own bulk paths are measured in the same run as the ceiling to compare against:
 ``executemany`` into an unindexed SQLite table and ``COPY`` into an unindexed PostgreSQL table.
+Each timed PostgreSQL run starts on a quiet server (``settle``): the autovacuum that the previous runs'
+tables set off is waited for and a checkpoint writes their pages out, so that no run pays for another's.
 Last, 1/8 of the rows more (new ids) into the full table: on SQLite a file that large next to the table
 is loaded without its ``lead_id`` index, rebuilt at the end (store/deferred_indexes.py), while a small
 one keeps the index up row by row; this shows the second case.
@@ -159,6 +161,23 @@ def fresh_database(kind: str, workdir: Path, cluster: object | None, name: str) 
     return url
 
 
+def settle(cluster: object | None, timeout: float = 300.0) -> None:
+    """Start a timed PostgreSQL run on a quiet server: the autovacuum of the tables the runs before it
+    filled (several seconds of a core here) waited for, and their pages written out by a checkpoint.
+    Each import then pays for its own writes and no one else's."""
+    if cluster is None:
+        return
+    import psycopg
+
+    url = cluster.url().replace("postgresql+psycopg", "postgresql")  # type: ignore[attr-defined]
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.monotonic() + timeout
+        busy = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        while (conn.execute(busy).fetchone() or (0,))[0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        conn.execute("CHECKPOINT")
+
+
 def ceiling(kind: str, url: str, events: Path) -> float:
     """Rows/s of the database's own bulk path into a bare table, no indexes, no parsing of ours."""
     import pyarrow.csv as pcsv
@@ -224,6 +243,7 @@ def main() -> None:
             for size in sizes:
                 url = fresh_database(kind, workdir, cluster, f"bench_{kind}_{size}")
                 run_child(url, files[size], people)  # the people exist before the clock starts
+                settle(cluster)
                 first = run_child(url, files[size], None)
                 figures[f"new_{size}"] = first
                 print(
@@ -232,18 +252,21 @@ def main() -> None:
                     f"by quarter of the batches {first['peak_heap_mb_by_quarter']} MB"
                 )
                 if size == args.rows:
+                    settle(cluster)
                     again = run_child(url, files[size], None)
                     figures["replay"] = again
                     print(
                         f"{kind:8} {size:>9,} replayed   {again['rows_per_s']:>10,.0f} rows/s   "
                         f"created {again['created']}"
                     )
+                    settle(cluster)
                     more = run_child(url, appended, None)
                     figures["append"] = more
                     print(
                         f"{kind:8} {append_rows:>9,} appended   {more['rows_per_s']:>10,.0f} rows/s   "
                         f"to a table of {size:,} rows, indexes kept up row by row"
                     )
+                    settle(cluster)
                     figures["ceiling_rows_per_s"] = ceiling(kind, url, files[size])
                     print(
                         f"{kind:8} {size:>9,} database's bare bulk path {figures['ceiling_rows_per_s']:>10,.0f} rows/s"

@@ -7,7 +7,6 @@ rows created is exact.
 
 from __future__ import annotations
 
-import io
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +15,9 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 from sqlalchemy.engine import Connection, Engine
 
+from revbridge.store import pg_binary
 from revbridge.store.engine import writing
 
 
@@ -34,14 +33,14 @@ def insert_new_rows(
 ) -> int:
     """Insert ``rows`` (columns named as the table's), skipping conflicts on ``conflict``; returns rows created.
 
-    Timestamp columns must be UTC; JSON columns come as text.
+    Timestamp columns come as Arrow timestamps (naive ones are UTC); JSON columns come as text.
     """
     if rows.num_rows == 0:
         return 0
-    for index, column in enumerate(rows.columns):
-        if pa.types.is_timestamp(column.type):
-            rows = rows.set_column(index, rows.column_names[index], _utc_text(column))
     if conn.dialect.name == "sqlite":
+        for index, column in enumerate(rows.columns):
+            if pa.types.is_timestamp(column.type):
+                rows = rows.set_column(index, rows.column_names[index], _utc_text(column))
         return _sqlite_insert(conn, table, rows, conflict)
     return _postgres_copy(conn, table, rows if keys_unique else _unique_keys(rows, conflict), conflict)
 
@@ -144,32 +143,34 @@ def _postgres_copy(conn: Connection, table: str, rows: pa.Table, conflict: Seque
         rows = rows.append_column("seq", pa.repeat(pa.scalar(int(number[0]), pa.int64()), rows.num_rows))
     names = rows.column_names
     cols = ", ".join(names)
-    buffer = io.BytesIO()
-    pcsv.write_csv(rows, buffer, pcsv.WriteOptions(include_header=False))
-    cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+    stream = pg_binary.encode(rows, pg_binary.column_types(cursor, table, names))
     cursor.execute("SAVEPOINT revbridge_bulk")
     try:
-        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buffer.getbuffer())
+        _copy(cursor, table, cols, stream)
         created = int(rows.num_rows)
     except psycopg.errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT revbridge_bulk")
-        created = _postgres_staged(cursor, table, cols, buffer, conflict)
+        created = _postgres_staged(cursor, table, cols, stream, conflict)
     cursor.execute("RELEASE SAVEPOINT revbridge_bulk")
     cursor.close()
     return created
 
 
+def _copy(cursor: psycopg.Cursor[Any], table: str, cols: str, stream: list[memoryview]) -> None:
+    with cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT binary)") as copy:
+        for part in stream:
+            copy.write(part)
+
+
 def _postgres_staged(
-    cursor: psycopg.Cursor[Any], table: str, cols: str, buffer: io.BytesIO, conflict: Sequence[str]
+    cursor: psycopg.Cursor[Any], table: str, cols: str, stream: list[memoryview], conflict: Sequence[str]
 ) -> int:
     staging = f"_staging_{table}_{zlib.crc32(cols.encode()):08x}"
     match = " AND ".join(f"t.{k} = s.{k}" for k in conflict)
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS SELECT {cols} FROM {table} WITH NO DATA"
     )
-    with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-        copy.write(buffer.getbuffer())
+    _copy(cursor, staging, cols, stream)
     cursor.execute("SAVEPOINT revbridge_staged")
     try:
         cursor.execute(
