@@ -76,16 +76,21 @@ properties: none
 """
 
 
-def _anon_bytes() -> int:
-    """Anonymous (heap) memory of this process: what a leak would grow. Peak RSS also counts the
-    database file pages SQLite maps into memory (mmap), which the kernel can drop at will."""
+def _status_bytes(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (0 where there is none)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
+
+
+def _anon_bytes() -> int:
+    """Anonymous (heap) memory of this process: what a leak would grow. Peak RSS also counts the
+    database file pages SQLite maps into memory (mmap), which the kernel can drop at will."""
+    return _status_bytes("RssAnon")
 
 
 def child(url: str, events: str, people: str | None) -> None:
@@ -108,9 +113,8 @@ def child(url: str, events: str, people: str | None) -> None:
 
     summary = run_import(engine, "csv", Path(events), mapping=MAPPING, batch_size=100_000, progress=progress)
     elapsed = time.perf_counter() - started
-    import resource
-
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM, not getrusage: ru_maxrss survives exec, so a child would report its parent's peak.
+    peak_rss = _status_bytes("VmHWM")
     print(
         json.dumps(
             {
