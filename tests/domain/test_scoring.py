@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from revbridge.domain.scoring import (
@@ -15,11 +15,13 @@ from revbridge.domain.scoring import (
     combined_score,
     engagement_from_touchpoints,
     fit_score,
+    lead_columns_read,
     reasons_to_store,
     score_lead,
     stored_reasons,
 )
 from revbridge.domain.sla import Sla
+from revbridge.domain.sla_sections import LEAD_FIELDS, FitRule
 from tests.domain.example_sla import example_sla
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -175,3 +177,21 @@ def test_reasons_stored_with_the_types_lines_are_read_as_they_are() -> None:
     stored = [["fit: country in DE", 10.0], ["engagement: 2 × webinar_attended, decayed", 14.5]]
     state = EngagementState(T0, {"page_view": TypeState(3.0, 3)})  # not what the lines were scored from
     assert [(r.rule, r.points) for r in stored_reasons(stored, state)] == [(r, p) for r, p in stored]
+
+
+def test_a_score_reads_the_columns_its_fit_rules_name_the_email_and_the_model(sla: Sla) -> None:
+    expected = {"email", "predicted", "industry", "account_id", "country", "job_title", "phone"}
+    assert lead_columns_read(sla.scoring) == expected
+    rules = [FitRule(field="properties.plan", op="exists", points=1), FitRule(field="campaign", op="exists", points=1)]
+    others = sla.scoring.model_copy(update={"fit": rules})
+    assert lead_columns_read(others) == {"email", "predicted", "properties", "campaign_id"}
+
+
+@settings(max_examples=200)
+@given(column=st.sampled_from(LEAD_FIELDS), value=st.none() | st.text(max_size=12) | st.integers(0, 10**6))
+def test_a_change_to_a_column_the_score_does_not_read_moves_no_score(sla: Sla, column: str, value: object) -> None:
+    assume(column not in lead_columns_read(sla.scoring))
+    lead = {"industry": "Software", "country": "US", "job_title": "VP Data", "phone": "1", "email": "vp@big.com"}
+    account = {"employees": 1200}
+    before = score_lead(sla.scoring, lead, account, EngagementState(), T0)
+    assert score_lead(sla.scoring, {**lead, column: value}, account, EngagementState(), T0) == before

@@ -1,8 +1,10 @@
-"""A new lead is given its fit as it is stored, so that its first touchpoints can make it an MQL at once,
-not after the nightly rescoring: on a real database, through the import's and the API's paths."""
+"""A new lead is given its fit as it is stored, and a lead whose fields an import changes its new fit, so
+that its next touchpoints can make it an MQL at once, not after the nightly rescoring: on a real
+database, through the import's and the API's paths."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.scoring import rescore_all
 from revbridge.services.scoring_new import score_new_touchpoints
 from revbridge.services.sla_versions import NoSlaInForce
-from revbridge.store.tables import LeadRow
+from revbridge.store.tables import LeadRow, ScoreSnapshotRow
 from tests.services.scoring_world import NOW, seed_people
 
 VP = LeadRecord(
@@ -85,3 +87,77 @@ def test_a_lead_stored_before_any_sla_waits_for_the_rescoring(engine: Engine) ->
     assert (lead.fit_score, lead.scored_at) == (0, None)
     with pytest.raises(NoSlaInForce):
         contract_at(engine, NOW)
+
+
+STUDENT = replace(VP, job_title="Student Data Science")  # fit 15: the title costs 20 where VP earns 10
+DEMO = TouchpointRecord(
+    source="web", external_id="demo-1", type="demo_request", occurred_at=NOW, lead_email="vp@big.com"
+)
+
+
+def _history(engine: Engine) -> list[tuple[object, str]]:
+    with engine.connect() as conn:
+        return [(r.fit, r.cause) for r in conn.execute(sa.select(ScoreSnapshotRow).order_by(ScoreSnapshotRow.id))]
+
+
+def test_a_lead_whose_title_an_import_changes_has_its_new_fit_at_once_as_the_nightly_rescoring_gives_it(
+    engine: Engine,
+) -> None:
+    contract = seed_people(engine, [])
+    LeadIngestor(engine).ingest([STUDENT], now=NOW - timedelta(days=2))
+    clicks = [
+        TouchpointRecord(
+            source="web",
+            external_id=f"click-{i}",
+            type="email_click",
+            occurred_at=NOW - timedelta(days=1, hours=i),
+            lead_email="vp@big.com",
+        )
+        for i in range(3)
+    ]
+    EventIngestor(engine).ingest(clicks, now=NOW - timedelta(days=1))
+    score_new_touchpoints(engine, contract, NOW - timedelta(days=1))
+    before = _lead(engine, "vp@big.com")
+    assert (before.fit_score, before.engagement_score) == (15, pytest.approx(9, abs=0.1))  # three clicks
+
+    counts = LeadIngestor(engine).ingest([VP], now=NOW)
+    lead = _lead(engine, "vp@big.com")
+    assert counts.updated == 1
+    assert (lead.fit_score, lead.scored_at) == (45, NOW)
+    assert [rule for rule, _ in lead.score_reasons] == FIT_LINES
+    assert 0 < lead.engagement_score < 9  # the clicks, decayed a day: kept, not lost
+    assert _history(engine)[-1] == (45, "import")
+    rescore_all(engine, contract=contract, now=NOW)
+    again = _lead(engine, "vp@big.com")
+    assert (again.fit_score, again.score_reasons) == (lead.fit_score, lead.score_reasons)
+    assert again.engagement_score == pytest.approx(lead.engagement_score)
+
+
+def test_a_change_that_moves_no_score_writes_none(engine: Engine) -> None:
+    seed_people(engine, [])
+    LeadIngestor(engine).ingest([VP], now=NOW - timedelta(days=1))
+    counts = LeadIngestor(engine).ingest([replace(VP, first_name="Vera", last_name="Page")], now=NOW)
+    lead = _lead(engine, "vp@big.com")
+    assert counts.updated == 1
+    assert lead.scored_at == NOW - timedelta(days=1)
+    assert len(_history(engine)) == 0  # first scores keep no history; nothing new to keep either
+
+
+def test_a_demo_request_after_the_import_that_made_a_student_a_vp_makes_an_mql(engine: Engine) -> None:
+    contract = seed_people(engine, [])
+    LeadIngestor(engine).ingest([STUDENT], now=NOW - timedelta(days=1))
+    LeadIngestor(engine).ingest([VP], now=NOW - timedelta(hours=1))
+    EventIngestor(engine).ingest([DEMO], now=NOW)
+    done = score_new_touchpoints(engine, contract, NOW)
+    assert (done.touchpoints, done.qualified) == (1, 1)
+    assert _lead(engine, "vp@big.com").stage == "mql"
+
+
+def test_the_same_demo_request_leaves_a_student_a_lead(engine: Engine) -> None:
+    contract = seed_people(engine, [])
+    LeadIngestor(engine).ingest([STUDENT], now=NOW - timedelta(days=1))
+    EventIngestor(engine).ingest([DEMO], now=NOW)
+    done = score_new_touchpoints(engine, contract, NOW)
+    assert (done.touchpoints, done.qualified) == (1, 0)
+    lead = _lead(engine, "vp@big.com")
+    assert (lead.stage, lead.fit_score) == ("lead", 15)

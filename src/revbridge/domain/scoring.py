@@ -78,6 +78,20 @@ def field_value(name: str, lead: Mapping[str, Any], account: Mapping[str, Any] |
     return source.get(name)
 
 
+def lead_columns_read(scoring: Scoring) -> frozenset[str]:
+    """The lead's own columns its score depends on: those its fit rules name (``properties.plan`` reads
+    ``properties``, ``campaign`` the lead's ``campaign_id``, an ``account.`` rule its ``account_id``),
+    its e-mail (a competitor's domain costs points) and the model's probability."""
+    names = {"email", "predicted"}
+    for rule in scoring.fit:
+        if rule.field.startswith("account."):
+            names.add("account_id")
+            continue
+        column = rule.field.split(".")[0]
+        names.add("campaign_id" if column == "campaign" else column)
+    return frozenset(names)
+
+
 @cache
 def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text)

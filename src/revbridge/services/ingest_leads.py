@@ -17,8 +17,9 @@ from sqlalchemy.engine import Connection, Engine
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import email_domain, normalise_company
 from revbridge.domain.records import PERSON_FIELDS, LeadRecord, lead_keys, merge_leads
+from revbridge.domain.scoring import lead_columns_read
 from revbridge.domain.sla import Scoring
-from revbridge.services.first_scores import score_new_leads
+from revbridge.services.first_scores import rescore_changed_leads, score_new_leads
 from revbridge.services.sla_versions import current_sla
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
@@ -97,6 +98,8 @@ class LeadIngestor:
 
         new_rows: list[dict[str, Any]] = []
         new_histories: list[LeadRecord] = []
+        changed: list[int] = []  # leads whose score may move: a column it reads has changed
+        scored_columns = lead_columns_read(scoring) if scoring is not None else frozenset[str]()
         transitions: list[dict[str, Any]] = []
         merged, twins = _merge_twins(records)
         counts.duplicate += twins
@@ -135,6 +138,8 @@ class LeadIngestor:
                 changes["updated_at"] = now
                 repo.update_lead(conn, stored["id"], changes)
                 stored.update(changes)
+                if changes.keys() & scored_columns:
+                    changed.append(stored["id"])
                 counts.updated += 1
             else:
                 counts.duplicate += 1
@@ -147,6 +152,8 @@ class LeadIngestor:
                 transitions.extend(_initial_transitions(lead_id, record, row, now))
             if scoring is not None:
                 score_new_leads(conn, list(ids.values()), scoring, now)
+        if changed and scoring is not None:
+            rescore_changed_leads(conn, changed, scoring, now)
         if transitions:
             repo.insert_transitions(conn, transitions)
         return counts
