@@ -60,6 +60,17 @@ def engagement_rules(engagement: Engagement, kinds: Sequence[str]) -> tuple[Floa
     return points, cap, window
 
 
+def capped_in_groups(gained: Floats, cap: Floats, starts: Ints) -> Floats:
+    """The cap rule, for rows in time order within groups of one lead, type and cap window (``starts``:
+    where each group begins): the earliest earn their points (``gained``) until their group reaches its
+    ``cap`` (infinite: uncapped), the rest what is left, then nothing."""
+    running = np.cumsum(gained)
+    before_group = np.repeat(running[starts] - gained[starts], np.diff(np.append(starts, len(gained))))
+    earned_before = running - gained - before_group
+    counted: Floats = np.clip(cap - earned_before, 0.0, gained)
+    return counted
+
+
 def batch_engagement(
     engagement: Engagement, kinds: Sequence[str], lead: Ints, kind: Ints, seconds: Floats, now: float
 ) -> BatchEngagement:
@@ -196,11 +207,7 @@ def _fill_full_windows(
     members = members[np.lexsort((seconds[capped_rows[members]], key[members]))]
     rows, group = capped_rows[members], key[members]
     starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
-    mine = gained[rows]
-    running = np.cumsum(mine)
-    before_group = np.repeat(running[starts] - mine[starts], np.diff(np.append(starts, len(rows))))
-    earned_before = running - mine - before_group
-    counted[rows] = np.clip(cap[rows] - earned_before, 0.0, mine)
+    counted[rows] = capped_in_groups(gained[rows], cap[rows], starts)
     earned: Floats = np.add.reduceat(counted[rows], starts)
     return earned
 
@@ -214,16 +221,12 @@ def _engagement_in_order(
     capped = np.isfinite(cap[kind])
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
     order = _order(lead * len(kinds) + kind, seconds)
-    lead, kind, seconds, window, capped = lead[order], kind[order], seconds[order], window[order], capped[order]
+    lead, kind, seconds, window = lead[order], kind[order], seconds[order], window[order]
     gained = points[kind]
-    # Running points within each (lead, type, window) group, before each touchpoint.
-    group_start = np.ones(len(lead), dtype=bool)
+    group_start = np.ones(len(lead), dtype=bool)  # each (lead, type, window) group
     group_start[1:] = (lead[1:] != lead[:-1]) | (kind[1:] != kind[:-1]) | (window[1:] != window[:-1])
-    running = np.cumsum(gained)
     starts = np.flatnonzero(group_start)
-    before_group = np.repeat(running[starts] - gained[starts], np.diff(np.append(starts, len(lead))))
-    earned_before = running - gained - before_group
-    counted = np.where(capped, np.clip(cap[kind] - earned_before, 0.0, gained), gained)
+    counted = capped_in_groups(gained, cap[kind], starts)
     half_life = engagement.half_life.as_timedelta().total_seconds()
     worth = counted * np.exp2(-(now - seconds) / half_life)
     # Per (lead, type).

@@ -35,7 +35,7 @@ import numpy as np
 
 from revbridge.domain.conditions import AllOf, AnyOf, Comparison, Condition, Node, Not
 from revbridge.domain.scoring import EngagementState, score_lead
-from revbridge.domain.scoring_batch import Bools, Floats, Ints, condition_mask, engagement_rules
+from revbridge.domain.scoring_batch import Bools, Floats, Ints, capped_in_groups, condition_mask, engagement_rules
 from revbridge.domain.sla_sections import Scoring
 
 RISING_OPS = frozenset({">=", ">"})
@@ -131,16 +131,11 @@ def capped_points(scoring: Scoring, kinds: Sequence[str], lead: Ints, kind: Ints
         return gained
     window = np.where(capped, np.floor(seconds / window_length[kind]), -1).astype(np.int64)
     order = np.lexsort((np.arange(len(lead)), window, kind, lead))  # time order within each group
-    g_lead, g_kind, g_window, g_gained = lead[order], kind[order], window[order], gained[order]
+    g_lead, g_kind, g_window = lead[order], kind[order], window[order]
     start = np.ones(len(order), dtype=bool)
     start[1:] = (g_lead[1:] != g_lead[:-1]) | (g_kind[1:] != g_kind[:-1]) | (g_window[1:] != g_window[:-1])
-    running = np.cumsum(g_gained)
-    starts = np.flatnonzero(start)
-    before_group = np.repeat(running[starts] - g_gained[starts], np.diff(np.append(starts, len(order))))
-    earned_before = running - g_gained - before_group
-    g_capped = capped[order]
     counted = np.empty(len(order))
-    counted[order] = np.where(g_capped, np.clip(cap[kind[order]] - earned_before, 0.0, g_gained), g_gained)
+    counted[order] = capped_in_groups(gained[order], cap[g_kind], np.flatnonzero(start))
     return counted
 
 
