@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from revbridge.domain.scoring import (
     EngagementState,
     TypeState,
+    account_columns_read,
     combined_score,
     engagement_from_touchpoints,
     fit_score,
@@ -185,6 +186,8 @@ def test_a_score_reads_the_columns_its_fit_rules_name_the_email_and_the_model(sl
     rules = [FitRule(field="properties.plan", op="exists", points=1), FitRule(field="campaign", op="exists", points=1)]
     others = sla.scoring.model_copy(update={"fit": rules})
     assert lead_columns_read(others) == {"email", "predicted", "properties", "campaign_id"}
+    assert account_columns_read(sla.scoring) == {"employees"}
+    assert account_columns_read(others) == set()
 
 
 @settings(max_examples=200)

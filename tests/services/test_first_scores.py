@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.domain.records import LeadRecord, TouchpointRecord
+from revbridge.domain.records import AccountRecord, LeadRecord, TouchpointRecord
 from revbridge.services.contract import contract_at
+from revbridge.services.ingest_crm import ingest_accounts
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.ingest_leads import LeadIngestor
 from revbridge.services.scoring import rescore_all
@@ -161,3 +162,25 @@ def test_the_same_demo_request_leaves_a_student_a_lead(engine: Engine) -> None:
     assert (done.touchpoints, done.qualified) == (1, 0)
     lead = _lead(engine, "vp@big.com")
     assert (lead.stage, lead.fit_score) == ("lead", 15)
+
+
+def test_the_leads_of_an_account_that_grew_past_a_fit_band_have_their_new_fit_at_once(engine: Engine) -> None:
+    contract = seed_people(engine, [])
+    LeadIngestor(engine).ingest([VP], now=NOW - timedelta(days=1))
+    counts = ingest_accounts(engine, [AccountRecord(name="Big", domain="big.com", employees=6000)], now=NOW)
+    lead = _lead(engine, "vp@big.com")
+    assert counts.updated == 1
+    assert (lead.fit_score, lead.scored_at) == (40, NOW)  # 5,001 people or more earn 10 points, not 15
+    assert "fit: account.employees ≥ 5001" in [rule for rule, _ in lead.score_reasons]
+    rescore_all(engine, contract=contract, now=NOW)
+    again = _lead(engine, "vp@big.com")
+    assert (again.fit_score, again.score_reasons) == (lead.fit_score, lead.score_reasons)
+
+
+def test_an_account_change_no_fit_rule_reads_rescores_nobody(engine: Engine) -> None:
+    seed_people(engine, [])
+    LeadIngestor(engine).ingest([VP], now=NOW - timedelta(days=1))
+    counts = ingest_accounts(engine, [AccountRecord(name="Big", domain="big.com", region="EMEA")], now=NOW)
+    assert counts.updated == 1
+    assert _lead(engine, "vp@big.com").scored_at == NOW - timedelta(days=1)
+    assert _history(engine) == []

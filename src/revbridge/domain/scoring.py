@@ -92,6 +92,13 @@ def lead_columns_read(scoring: Scoring) -> frozenset[str]:
     return frozenset(names)
 
 
+def account_columns_read(scoring: Scoring) -> frozenset[str]:
+    """The account's columns its leads' scores depend on: those the ``account.`` fit rules name."""
+    return frozenset(
+        rule.field.removeprefix("account.").split(".")[0] for rule in scoring.fit if rule.field.startswith("account.")
+    )
+
+
 @cache
 def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text)

@@ -7,7 +7,8 @@ and a demo request from a VP at a target account stayed below the MQL condition 
 
 So every lead the ingestion creates is scored at once, in the batch's transaction, as ``score --all``
 would score a lead with no touchpoints (``domain.scoring.score_lead`` with an empty engagement). A lead
-whose fields an import changes (a new job title, a company that grew) is scored again there too, its
+whose fields an import changes (a new job title), or whose account's an account import changes (a
+company that grew), is scored again there too, its
 engagement taken from its stored state: otherwise its next touchpoints would be scored with the fit of
 its old fields until the nightly rescoring. Nothing is qualified here; the next touchpoint scored (or the
 rescoring) decides that.
@@ -40,13 +41,15 @@ def score_new_leads(conn: Connection, lead_ids: Sequence[int], scoring: Scoring,
 
 
 def rescore_changed_leads(conn: Connection, lead_ids: Sequence[int], scoring: Scoring, at: datetime) -> int:
-    """Score again at ``at`` the leads of ``lead_ids``, whose fields the caller has just changed in this
-    transaction (their rows are locked by that update): the fit from their fields, the engagement from
-    their stored state, as ``score --all`` would. A lead whose fit lines, competitor's line and model line
-    are all as stored has nothing new to say and is left alone; how many were written."""
+    """Score again at ``at``, in the caller's transaction, the leads of ``lead_ids``, whose fields (or
+    their account's) the caller has just changed: the fit from their fields, the engagement from their
+    stored state, as ``score --all`` would. Their rows are locked first on PostgreSQL, so that a
+    touchpoint scored at the same moment waits rather than having its points overwritten. A lead whose
+    fit lines, competitor's line and model line are all as stored has nothing new to say and is left
+    alone; how many were written."""
     key = rules_key(scoring.engagement)
     scores = []
-    for lead_id, (lead, account) in queries.lead_fit_inputs(conn, lead_ids).items():
+    for lead_id, (lead, account) in queries.lead_fit_inputs(conn, lead_ids, lock=True).items():
         state = EngagementState.from_json(lead["engagement_state"])
         if scoring.engagement is not None:
             state = state.referenced(scoring.engagement, at)

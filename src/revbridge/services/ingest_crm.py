@@ -15,7 +15,10 @@ from sqlalchemy.engine import Connection, Engine
 from revbridge.domain.accounts import AccountIndex
 from revbridge.domain.identity import normalise_company
 from revbridge.domain.records import AccountRecord, OpportunityRecord, SpendRecord, UserRecord
+from revbridge.domain.scoring import account_columns_read
+from revbridge.services.first_scores import rescore_changed_leads
 from revbridge.services.ingest_leads import IngestCounts
+from revbridge.services.sla_versions import current_sla
 from revbridge.store import crm_queries as crm
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
@@ -28,15 +31,21 @@ def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values:
     if stored is None:
         crm.insert_row(conn, table, values)
         return "created"
+    changes = _changes(stored, values)
+    if not changes:
+        return "duplicate"
+    crm.update_row(conn, table, stored["id"], changes)
+    return "updated"
+
+
+def _changes(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """What ``values`` change in the ``stored`` row, ``properties`` merged into the stored ones."""
     changes = {k: v for k, v in values.items() if stored.get(k) != v and k != "properties"}
     if "properties" in values:
         merged = {**(stored.get("properties") or {}), **values["properties"]}
         if merged != (stored.get("properties") or {}):
             changes["properties"] = merged
-    if not changes:
-        return "duplicate"
-    crm.update_row(conn, table, stored["id"], changes)
-    return "updated"
+    return changes
 
 
 def _count(counts: IngestCounts, outcome: str) -> None:
@@ -48,8 +57,14 @@ def _slug(text: str) -> str:
 
 
 def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: datetime) -> IngestCounts:
+    """Accounts, matched by name or domain. When a change touches what fit rules read of an account
+    (``account.employees``), its leads get their new fit in the same transaction (``first_scores``)."""
     counts = IngestCounts()
     table = table_of(AccountRow)
+    found_sla = current_sla(engine, now) if records else None
+    scoring = found_sla[1].scoring if found_sla is not None else None
+    scored_columns = account_columns_read(scoring) if scoring is not None else frozenset[str]()
+    moved: list[int] = []  # accounts whose leads' fit may move
     with writing(engine).begin() as conn:
         users = repo.find_users(conn)
         for record in records:
@@ -70,7 +85,11 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
+            elif _changes(found, values).keys() & scored_columns:
+                moved.append(found["id"])
             _count(counts, _upsert(conn, table, found, values))
+        if moved and scoring is not None:
+            rescore_changed_leads(conn, crm.lead_ids_at(conn, moved), scoring, now)
     return counts
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from revbridge.store.tables import (
     AccountRow,
     CampaignSpendRow,
+    LeadRow,
     OpportunityContactRow,
     OpportunityRow,
     UserRow,
@@ -38,6 +39,12 @@ def find_account(conn: Connection, normalised_name: str | None, domain: str | No
     table = table_of(AccountRow)
     by_domain = (table.c.domain == domain) if domain else sa.false()
     return _first(conn, sa.select(table).where((table.c.normalised_name == normalised_name) | by_domain))
+
+
+def lead_ids_at(conn: Connection, account_ids: list[int]) -> list[int]:
+    """The leads who work at any of ``account_ids``."""
+    query = sa.select(LeadRow.id).where(LeadRow.account_id.in_(account_ids)).order_by(LeadRow.id)
+    return list(conn.execute(query).scalars())
 
 
 def find_user(conn: Connection, email: str) -> dict[str, Any] | None:

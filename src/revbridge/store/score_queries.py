@@ -172,13 +172,14 @@ def _aware(at: datetime | None) -> datetime | None:
 
 
 def lead_fit_inputs(
-    conn: Connection, lead_ids: Sequence[int]
+    conn: Connection, lead_ids: Sequence[int], *, lock: bool = False
 ) -> dict[int, tuple[dict[str, Any], dict[str, Any] | None]]:
-    """Each lead's fields as fit rules read them (with ``campaign`` as the campaign's name), and its account's."""
+    """Each lead's fields as fit rules read them (with ``campaign`` as the campaign's name), and its
+    account's; with ``lock``, the leads' rows locked on PostgreSQL in id order, as ``leads_for_scoring``."""
     leads = table_of(LeadRow)
     accounts = table_of(AccountRow).alias("account")
     out: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
-    for part in chunks(list(lead_ids), READ_CHUNK):
+    for part in chunks(sorted(set(lead_ids)), READ_CHUNK):
         query = (
             sa.select(leads, CampaignRow.name.label("campaign_name"), *(c.label(f"a_{c.name}") for c in accounts.c))
             .select_from(leads)
@@ -186,6 +187,8 @@ def lead_fit_inputs(
             .outerjoin(accounts, accounts.c.id == leads.c.account_id)
             .where(id_in(conn.dialect.name, leads.c.id, part))
         )
+        if lock and conn.dialect.name == "postgresql":
+            query = query.order_by(leads.c.id).with_for_update(of=leads)
         for row in conn.execute(query).mappings():
             lead = {c.name: row[c.name] for c in leads.c}
             lead["campaign"] = row["campaign_name"]
