@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from revbridge.domain.records import LeadRecord, TouchpointRecord
+from revbridge.domain.records import ActivityRecord, LeadRecord, TouchpointRecord, UserRecord
 from revbridge.services.importing import run_import
+from revbridge.services.ingest_crm import ingest_users
 from revbridge.services.ingest_events import EventIngestor
 from revbridge.services.ingest_leads import LeadIngestor
+from revbridge.store.tables import ActivityRow, TouchpointRow
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "examples" / "mappings"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -127,3 +129,71 @@ def test_two_imports_of_the_same_large_log_at_once_store_each_event_once(engine:
     assert all(r.created + r.duplicate == 30_000 for r in runs)
     assert _scalar(engine, "SELECT count(*) FROM touchpoints") == 30_000
     assert _scalar(engine, "SELECT count(DISTINCT external_id) FROM touchpoints") == 30_000
+
+
+def test_every_field_of_a_touchpoint_and_an_activity_lands_as_sent(engine: Engine) -> None:
+    """Through the bulk path of each database (PostgreSQL's binary COPY): text, numbers, an instant given
+    in another zone, JSON properties, and the nulls of what was not given."""
+    ingest_users(engine, [UserRecord(name="Ana Ruiz", email="ana@nw.com", team="sdr", team_kind="sales")], now=NOW)
+    at = datetime(2025, 3, 1, 10, 0, 0, 123_456, tzinfo=timezone(timedelta(hours=-5)))
+    ingestor = EventIngestor(engine)
+    ingestor.ingest(
+        [
+            TouchpointRecord(
+                source="web",
+                external_id="t1",
+                type="form_fill",
+                occurred_at=at,
+                lead_email="zoë@acme.com",
+                channel="paid_search",
+                campaign="spring",
+                properties={"utm": {"term": "crm"}, "n": 2, "ok": True},
+            ),
+            TouchpointRecord(
+                source="web", external_id="t2", type="page_view", occurred_at=at, lead_email="zoë@acme.com"
+            ),
+        ],
+        now=NOW,
+    )
+    ingestor.ingest(
+        [
+            ActivityRecord(
+                source="crm",
+                external_id="a1",
+                type="call",
+                occurred_at=at,
+                lead_email="zoë@acme.com",
+                user="ANA@nw.com",
+                outcome="connected",
+                properties={"minutes": 12.5},
+            )
+        ],
+        now=NOW,
+    )
+    with engine.connect() as conn:
+        touchpoints = conn.execute(
+            sa.select(
+                TouchpointRow.external_id,
+                TouchpointRow.type,
+                TouchpointRow.channel,
+                TouchpointRow.occurred_at,
+                TouchpointRow.properties,
+                TouchpointRow.campaign_id.is_not(None),
+                TouchpointRow.lead_id.is_not(None),
+            ).order_by(TouchpointRow.external_id)
+        ).all()
+        activity = conn.execute(
+            sa.select(
+                ActivityRow.type,
+                ActivityRow.outcome,
+                ActivityRow.occurred_at,
+                ActivityRow.properties,
+                ActivityRow.user_id.is_not(None),
+            )
+        ).one()
+    assert [tuple(t) for t in touchpoints] == [
+        ("t1", "form_fill", "paid_search", at, {"utm": {"term": "crm"}, "n": 2, "ok": True}, True, True),
+        ("t2", "page_view", None, at, None, False, True),
+    ]
+    assert tuple(activity) == ("call", "connected", at, {"minutes": 12.5}, True)
+    assert touchpoints[0].occurred_at.tzinfo == UTC
