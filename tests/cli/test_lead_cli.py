@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
 from revbridge.cli.main import app
+from revbridge.services.audit import entries
 from tests.services.lead_world import MARIA, MONDAY, build, make_mql, other_rep
 
 AN_HOUR_LATER = "2026-03-02T16:00:00Z"
@@ -170,3 +171,24 @@ def test_the_help_says_where_rejection_reasons_come_from_and_shows_examples() ->
     # The help is Markdown: `feedback.reasons` shows as code, without its backticks.
     assert "The reasons are the SLA's closed list (feedback.reasons)" in words(reject.stdout)
     assert "revbridge lead reject 42 --as ana@northwind.example --reason no_budget" in words(reject.stdout)
+
+
+def _audit(engine: Engine) -> list[tuple[object, ...]]:
+    keys = ("email", "via", "action", "subject", "status", "detail")
+    return [tuple(e[k] for k in keys) for e in reversed(entries(engine))]
+
+
+def test_each_write_for_a_person_is_in_the_audit_log_with_how_it_ended(engine: Engine, owner: str) -> None:
+    bad = lead("reject", "1", "--as", owner, "--reason", "too_small")
+    accepted = lead("accept", "1", "--as", owner, "--at", AN_HOUR_LATER)
+    refused = lead("accept", "1", "--as", other_rep(owner), "--at", AN_HOUR_LATER)
+    unknown = lead("activity", "1", "--as", "nobody@nowhere.example", "--kind", "call")
+    lead("show", "1")  # a read: not audited
+
+    assert [r.exit_code for r in (bad, accepted, refused, unknown)] == [2, 0, 1, 1]
+    assert _audit(engine) == [
+        (owner, "cli", "revbridge lead reject", "lead 1", 422, {}),
+        (owner, "cli", "revbridge lead accept", "lead 1", 200, {}),
+        (other_rep(owner), "cli", "revbridge lead accept", "lead 1", 403, {}),
+        (None, "cli", "revbridge lead activity", "lead 1", 404, {"as": "nobody@nowhere.example"}),
+    ]

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from revbridge import bootstrap
+from revbridge.cli._audit import audited
 from revbridge.cli._moments import AT_HELP, moment
 from revbridge.cli._output import (
     DatabaseOption,
@@ -107,8 +108,17 @@ def list_(
 # --- sales' verdicts ------------------------------------------------------------------------------------
 
 
+def _the_lead(arguments: dict[str, object]) -> str:
+    return f"lead {arguments['lead_id']}"
+
+
+def _the_verdict(arguments: dict[str, object]) -> str:
+    return f"feedback {arguments['feedback_id']}"
+
+
 @app.command()
 @handles_errors
+@audited("revbridge lead accept", _the_lead)
 def accept(
     lead_id: LeadId,
     as_: AsEmail,
@@ -138,6 +148,7 @@ def accept(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead reject", _the_lead)
 def reject(
     lead_id: LeadId,
     as_: AsEmail,
@@ -179,6 +190,7 @@ def reject(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead activity", _the_lead)
 def activity(
     lead_id: LeadId,
     as_: AsEmail,
@@ -218,6 +230,7 @@ def activity(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead advance", _the_lead)
 def advance(
     lead_id: LeadId,
     to: Annotated[str, typer.Option("--to", metavar="STAGE", help="The stage to move to: sql, opportunity …")],
@@ -244,6 +257,7 @@ def advance(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead lost", _the_lead)
 def lost(
     lead_id: LeadId,
     as_: AsEmail,
@@ -271,6 +285,7 @@ def lost(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead dispute", _the_verdict)
 def dispute(
     feedback_id: FeedbackId,
     as_: AsEmail,
@@ -293,6 +308,7 @@ def dispute(
 
 @app.command()
 @handles_errors
+@audited("revbridge lead resolve", _the_verdict)
 def resolve(
     feedback_id: FeedbackId,
     as_: AsEmail,

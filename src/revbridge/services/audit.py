@@ -1,13 +1,15 @@
-"""The audit log: every write through the API or the browser, who made it, when, what, and how it ended.
+"""The audit log: every write through the API, the browser or a person's command, who made it, when, what,
+and how it ended.
 
 The app records one entry per write request after it is answered (``revbridge.api.audit``), so that no
-route can forget to; a route may name the write's subject and add details. Entries are never changed.
+route can forget to; a route may name the write's subject and add details. The command line records its
+writes for a person the same way (``revbridge.cli._audit``). Entries are never changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -20,7 +22,7 @@ from revbridge.store import audit
 class Entry:
     at: datetime
     user_id: int | None
-    via: str  # api | web
+    via: str  # api | web | cli
     action: str  # the method and the route's path: POST /api/leads/{lead_id}/accept
     status: int
     subject: str | None = None
@@ -29,6 +31,13 @@ class Entry:
 
 def record(engine: Engine, entry: Entry) -> None:
     audit.insert_entry(engine, {**entry.__dict__})
+
+
+def record_command(engine: Engine, *, email: str | None, action: str, status: int, subject: str | None) -> None:
+    """A command line's write, made for the person with ``email`` (none if RevBridge does not know them)."""
+    user = audit.user_id(engine, email) if email else None
+    detail = {} if user is not None or not email else {"as": email}  # who it claimed to be, if unknown
+    record(engine, Entry(datetime.now(UTC), user, "cli", action, status, subject, detail))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ AUDIT = table_of(AuditRow)
 USERS = table_of(UserRow)
 
 
+def user_id(engine: Engine, email: str) -> int | None:
+    """The id of the person with this e-mail (any case), or None."""
+    query = sa.select(USERS.c.id).where(sa.func.lower(USERS.c.email) == email.strip().lower())
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
 def insert_entry(engine: Engine, entry: dict[str, Any]) -> None:
     with writing(engine).begin() as conn:
         conn.execute(sa.insert(AUDIT).values(**entry))

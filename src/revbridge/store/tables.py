@@ -461,13 +461,14 @@ class WebSessionRow(Base):
 
 
 class AuditRow(Base):
-    """One write through the API or the browser: who, when, what, and how it ended (its HTTP status)."""
+    """One write through the API, the browser or the command line: who, when, what, and how it ended (its
+    HTTP status; a command's is the status the API answers the same outcome with)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=_now, index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    via: Mapped[str] = mapped_column(sa.String(10))  # api | web
+    via: Mapped[str] = mapped_column(sa.String(10))  # api | web | cli
     action: Mapped[str] = mapped_column(sa.String(200))  # POST /api/leads/{lead_id}/accept
     subject: Mapped[str | None] = mapped_column(sa.String(200))  # lead 42
     status: Mapped[int]
