@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,8 +13,8 @@ from revbridge.domain.score_digest import batch_digests, rules_key, state_digest
 from revbridge.domain.scoring import EngagementState
 from revbridge.domain.scoring_batch import batch_engagement
 from tests.domain.example_sla import example_sla
+from tests.domain.touch_rows import T0, touch_columns
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KINDS = ["content_download", "demo_request", "email_click", "other", "page_view", "pricing_page_view", "unsubscribe"]
 
 
@@ -40,14 +40,7 @@ def test_a_batch_gives_every_lead_the_digest_of_its_state_one_touchpoint_at_a_ti
     engagement = example_sla().scoring.engagement
     assert engagement is not None
     now = T0 + timedelta(minutes=60 * 24 * 60 + wait)
-    batch = batch_engagement(
-        engagement,
-        KINDS,
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        np.array([(T0 + timedelta(minutes=r[2])).timestamp() for r in rows], dtype=np.float64),
-        now.timestamp(),
-    )
+    batch = batch_engagement(engagement, KINDS, *touch_columns(rows), now.timestamp())
     leads = np.arange(1, 7, dtype=np.int64)  # lead 6 has no touchpoints
     key = rules_key(engagement)
     got = batch_digests(leads, batch.lead, batch.kind, batch.count, batch.window, batch.earned_in_window, KINDS, key)

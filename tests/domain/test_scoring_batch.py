@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 from hypothesis import given, settings
@@ -20,8 +20,8 @@ from revbridge.domain.scoring_batch import (
     condition_mask,
 )
 from tests.domain.example_sla import example_sla
+from tests.domain.touch_rows import T0, touch_columns
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KINDS = ["demo_request", "pricing_page_view", "content_download", "email_click", "page_view", "unsubscribe", "other"]
 
 
@@ -37,14 +37,7 @@ def test_batch_engagement_is_the_definition_for_every_lead(rows: list[tuple[int,
     assert engagement is not None
     at = [T0 + timedelta(minutes=m) for _, _, m in rows]
     now = T0 + timedelta(minutes=60 * 24 * 60 + wait)
-    batch = batch_engagement(
-        engagement,
-        KINDS,
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        np.array([a.timestamp() for a in at], dtype=np.float64),
-        now.timestamp(),
-    )
+    batch = batch_engagement(engagement, KINDS, *touch_columns(rows), now.timestamp())
     got = {(int(lead), KINDS[int(kind)]): v for lead, kind, v in zip(batch.lead, batch.kind, batch.value, strict=True)}
     for lead in {r[0] for r in rows}:
         mine = [(KINDS[k], a) for (ld, k, _), a in zip(rows, at, strict=True) if ld == lead]
@@ -149,9 +142,7 @@ def test_in_parts_the_result_is_exactly_one_pass_s(rows: list[tuple[int, int, in
     thread pool: every field equal to the single pass, in the same order."""
     engagement = example_sla().scoring.engagement
     assert engagement is not None
-    lead = np.array([r[0] for r in rows], dtype=np.int64)
-    kind = np.array([r[1] for r in rows], dtype=np.int64)
-    seconds = np.array([(T0 + timedelta(minutes=r[2])).timestamp() for r in rows], dtype=np.float64)
+    lead, kind, seconds = touch_columns(rows)
     now = (T0 + timedelta(days=61)).timestamp()
     whole = batch_engagement(engagement, KINDS, lead, kind, seconds, now)
     with ThreadPoolExecutor(2) as pool:
