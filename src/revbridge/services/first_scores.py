@@ -8,10 +8,9 @@ and a demo request from a VP at a target account stayed below the MQL condition 
 So every lead the ingestion creates is scored at once, in the batch's transaction, as ``score --all``
 would score a lead with no touchpoints (``domain.scoring.score_lead`` with an empty engagement). A lead
 whose fields an import changes (a new job title), or whose account's an account import changes (a
-company that grew), is scored again there too, its
-engagement taken from its stored state: otherwise its next touchpoints would be scored with the fit of
-its old fields until the nightly rescoring. Nothing is qualified here; the next touchpoint scored (or the
-rescoring) decides that.
+company that grew), is scored again there too, its engagement taken from its stored state: otherwise its
+next touchpoints would be scored with the fit of its old fields until the nightly rescoring. Nothing is
+qualified here; the next touchpoint scored (or the rescoring) decides that.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -18,24 +18,28 @@ from revbridge.domain.records import AccountRecord, OpportunityRecord, SpendReco
 from revbridge.domain.scoring import account_columns_read
 from revbridge.services.first_scores import rescore_changed_leads
 from revbridge.services.ingest_leads import IngestCounts
-from revbridge.services.sla_versions import current_sla
+from revbridge.services.sla_versions import scoring_in_force
 from revbridge.store import crm_queries as crm
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
 from revbridge.store.tables import AccountRow, CampaignSpendRow, OpportunityRow, UserRow, table_of
 
 
-def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values: dict[str, Any]) -> str:
-    """Insert, update or leave a row (``properties`` merged into what is stored); returns which of
-    created / updated / duplicate happened."""
+class Upserted(NamedTuple):
+    outcome: str  # created | updated | duplicate
+    changed: frozenset[str]  # the columns an update changed
+
+
+def _upsert(conn: Connection, table: Any, stored: dict[str, Any] | None, values: dict[str, Any]) -> Upserted:
+    """Insert, update or leave a row (``properties`` merged into what is stored); says which happened."""
     if stored is None:
         crm.insert_row(conn, table, values)
-        return "created"
+        return Upserted("created", frozenset())
     changes = _changes(stored, values)
     if not changes:
-        return "duplicate"
+        return Upserted("duplicate", frozenset())
     crm.update_row(conn, table, stored["id"], changes)
-    return "updated"
+    return Upserted("updated", frozenset(changes))
 
 
 def _changes(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -48,8 +52,8 @@ def _changes(stored: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _count(counts: IngestCounts, outcome: str) -> None:
-    setattr(counts, outcome, getattr(counts, outcome) + 1)
+def _count(counts: IngestCounts, upserted: Upserted) -> None:
+    setattr(counts, upserted.outcome, getattr(counts, upserted.outcome) + 1)
 
 
 def _slug(text: str) -> str:
@@ -61,8 +65,7 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
     (``account.employees``), its leads get their new fit in the same transaction (``first_scores``)."""
     counts = IngestCounts()
     table = table_of(AccountRow)
-    found_sla = current_sla(engine, now) if records else None
-    scoring = found_sla[1].scoring if found_sla is not None else None
+    scoring = scoring_in_force(engine, now) if records else None
     scored_columns = account_columns_read(scoring) if scoring is not None else frozenset[str]()
     moved: list[int] = []  # accounts whose leads' fit may move
     with writing(engine).begin() as conn:
@@ -85,9 +88,10 @@ def ingest_accounts(engine: Engine, records: Sequence[AccountRecord], *, now: da
             values = {k: v for k, v in values.items() if v is not None}
             if found is None:
                 values["created_at"] = now
-            elif _changes(found, values).keys() & scored_columns:
+            upserted = _upsert(conn, table, found, values)
+            _count(counts, upserted)
+            if found is not None and upserted.changed & scored_columns:
                 moved.append(found["id"])
-            _count(counts, _upsert(conn, table, found, values))
         if moved and scoring is not None:
             rescore_changed_leads(conn, crm.lead_ids_at(conn, moved), scoring, now)
     return counts
@@ -179,10 +183,10 @@ class OpportunityIngestor:
                     "properties": properties,
                 }
                 found = crm.find_opportunity(conn, record.source, record.external_id)
-                outcome = _upsert(conn, table, found, values)
-                if outcome != "duplicate":
+                upserted = _upsert(conn, table, found, values)
+                if upserted.outcome != "duplicate":
                     crm.touch_opportunity(conn, record.source, record.external_id, now)
-                _count(counts, outcome)
+                _count(counts, upserted)
                 if record.contact_emails:
                     lead_ids = repo.find_lead_ids_by_email(conn, list(record.contact_emails))
                     crm.link_contacts(conn, record.source, record.external_id, set(lead_ids.values()))

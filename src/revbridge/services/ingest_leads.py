@@ -20,7 +20,7 @@ from revbridge.domain.records import PERSON_FIELDS, LeadRecord, lead_keys, merge
 from revbridge.domain.scoring import lead_columns_read
 from revbridge.domain.sla import Scoring
 from revbridge.services.first_scores import rescore_changed_leads, score_new_leads
-from revbridge.services.sla_versions import current_sla
+from revbridge.services.sla_versions import scoring_in_force
 from revbridge.store import repositories as repo
 from revbridge.store.engine import writing
 
@@ -63,8 +63,7 @@ class LeadIngestor:
         Two imports that bring the same new person at once collide on the unique e-mail: the loser's
         transaction is rolled back and the batch redone, when it finds the person stored and updates it.
         """
-        found = current_sla(self.engine, now) if records else None
-        scoring = found[1].scoring if found is not None else None  # no SLA yet: nothing to score by
+        scoring = scoring_in_force(self.engine, now) if records else None
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with writing(self.engine).begin() as conn:

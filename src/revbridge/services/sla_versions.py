@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from revbridge.domain.errors import Conflict, InvalidInput, NotFound, Refused
-from revbridge.domain.sla import Sla, load_sla
+from revbridge.domain.sla import Scoring, Sla, load_sla
 from revbridge.store import sla_queries as queries
 from revbridge.store.tables import SlaVersionRow
 
@@ -139,6 +139,12 @@ def current_sla(engine: Engine, at: datetime) -> tuple[int, Sla] | None:
     if found is None:
         return None
     return found[0], parsed_sla(*found)
+
+
+def scoring_in_force(engine: Engine, at: datetime) -> Scoring | None:
+    """The scoring rules of the version in force at ``at``; None before the first (nothing to score by)."""
+    found = current_sla(engine, at)
+    return found[1].scoring if found is not None else None
 
 
 @lru_cache(maxsize=32)
